@@ -1,0 +1,1 @@
+"""ipywidgets apps (the trainee player, the facilitator dashboard, the protocol explorer)."""
