@@ -1,0 +1,84 @@
+# Developer entry points. Everything runs from the virtualenv in .venv/.
+#
+#   make app     serve the trainee app (Voilà) at http://localhost:8866
+#   make test    unit tests, then the notebooks (nbval), in .venv
+#   make lint    ruff check + ruff format --check
+#   make bench   run every benchmarks/*.py
+#   make clean   remove caches and build output (make distclean also removes .venv)
+
+PY ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# Extra arguments for the unit-test run, e.g. `make test PYTEST_ARGS="-q -k scoring"`.
+# Drop the -n 2 (pytest-xdist, one worker per core) if xdist ever misbehaves.
+PYTEST_ARGS ?= -q -n 2
+# When set, `make test` writes pytest's exit code for the unit tests to this file (.ci/run uses it).
+PYTEST_RC_FILE ?=
+VOILA_PORT ?= 8866
+
+NOTEBOOKS := $(wildcard notebooks/*.ipynb)
+BENCHMARKS := $(filter-out benchmarks/_%,$(wildcard benchmarks/*.py))
+
+.PHONY: venv .venv test lint app bench clean distclean
+
+# --- virtualenv ---------------------------------------------------------------
+
+venv .venv: $(STAMP)
+
+$(VPY):
+	$(PY) -m venv $(VENV)
+
+# Reinstalls whenever pyproject.toml changes.
+$(STAMP): pyproject.toml | $(VPY)
+	$(VPY) -m pip install --upgrade --progress-bar off pip
+	$(VPY) -m pip install --progress-bar off -e '.[all]'
+	@touch $@
+
+# --- checks -------------------------------------------------------------------
+
+test: $(STAMP)
+	@rc=0; $(VPY) -m pytest $(PYTEST_ARGS) || rc=$$?; \
+	if [ -n "$(PYTEST_RC_FILE)" ]; then echo $$rc > "$(PYTEST_RC_FILE)"; fi; \
+	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit code 5); that counts as a failure." >&2; fi; \
+	exit $$rc
+ifneq ($(NOTEBOOKS),)
+	$(VPY) -m pytest --nbval-lax --nbval-current-env -p no:python notebooks/
+else
+	@echo "make test: no notebooks/*.ipynb yet, skipping nbval."
+endif
+
+# Runs both, so that one report shows every problem.
+lint: $(STAMP)
+	@rc=0; \
+	echo "$(VENV)/bin/ruff check ."; $(VENV)/bin/ruff check . || rc=1; \
+	echo "$(VENV)/bin/ruff format --check ."; $(VENV)/bin/ruff format --check . || rc=1; \
+	exit $$rc
+
+# --- running ------------------------------------------------------------------
+
+app:
+	@if [ ! -f notebooks/trainer.ipynb ]; then \
+		echo "De trainee-app is nog niet gebouwd (zie issue 5)." >&2; \
+		exit 1; \
+	fi
+	@$(MAKE) --no-print-directory $(STAMP)
+	$(VENV)/bin/voila notebooks/trainer.ipynb --port=$(VOILA_PORT) --no-browser
+
+# Runs every benchmarks/*.py except helper modules whose name starts with "_".
+bench: $(STAMP)
+ifeq ($(BENCHMARKS),)
+	@echo "make bench: no benchmarks/*.py yet."
+else
+	@set -e; for f in $(BENCHMARKS); do echo "== $$f"; $(VPY) "$$f"; done
+endif
+
+# --- housekeeping -------------------------------------------------------------
+
+clean:
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .hypothesis test-results
+	find . -path ./$(VENV) -prune -o -type d \( -name __pycache__ -o -name .ipynb_checkpoints \) -prune -exec rm -rf {} +
+
+distclean: clean
+	rm -rf $(VENV)
