@@ -399,3 +399,42 @@ def _differences(protocol: Protocol, first: dict[str, Event], findings: list[Fin
                 }
             )
     return out
+
+
+def ideal_timeline(protocol: Protocol, facts: dict[str, Any], spacing: float = 0.1) -> list[dict[str, Any]]:
+    """A timeline that takes every required step once, in phase order, respecting every order rule.
+
+    Used as the protocol's reference for a set of facts (tests, debriefs). Steps are ``spacing``
+    hours apart, so every deadline is met for any realistic protocol.
+    """
+    import heapq
+
+    steps = [u.steps[0] for u in required_units(protocol, facts)]
+    chosen = set(steps)
+    phase_rank = {p: i for i, p in enumerate(protocol.phase_ids)}
+    index = {sid: i for i, sid in enumerate(protocol.steps)}
+    preds: dict[str, set[str]] = {s: set() for s in steps}
+    for rule in protocol.rules.order:
+        if rule.before in chosen and protocol.applies(rule.id, facts):
+            for after in rule.after:
+                if after in chosen:
+                    preds[after].add(rule.before)
+    for rule in protocol.rules.phase_order:
+        earlier = [s for s in steps if protocol.steps[s].phase in rule.earlier and protocol.steps[s].kind == "stap"]
+        for s in steps:
+            if protocol.steps[s].phase == rule.later and protocol.steps[s].kind == "stap":
+                preds[s].update(earlier)
+    heap = [(phase_rank[protocol.steps[s].phase], index[s], s) for s in steps if not preds[s]]
+    heapq.heapify(heap)
+    done: list[str] = []
+    while heap:
+        _, _, sid = heapq.heappop(heap)
+        done.append(sid)
+        for s in steps:
+            if sid in preds[s]:
+                preds[s].discard(sid)
+                if not preds[s] and s not in done:
+                    heapq.heappush(heap, (phase_rank[protocol.steps[s].phase], index[s], s))
+    if len(done) != len(steps):
+        raise ValueError("the order rules contain a cycle")
+    return [{"at": round(spacing * (i + 1), 4), "action": sid} for i, sid in enumerate(done)]
