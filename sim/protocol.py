@@ -9,7 +9,7 @@ chosen, the profile laid over it.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -257,6 +257,7 @@ class Protocol:
     steps: dict[str, Step]
     conditions: dict[str, Condition]  # step id or rule id -> compiled condition
     vocab: dict[str, Var]
+    cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)  # derived data, per protocol
 
     @property
     def facts(self) -> dict[str, FactSpec]:
@@ -281,11 +282,16 @@ class Protocol:
 
     def sources_of(self, refs: list[SourceRef]) -> list[str]:
         """Citations as strings, in order, without repeats."""
+        key = ("sources", tuple(refs))
+        cached = self.cache.get(key)
+        if cached is not None:
+            return list(cached)
         out: list[str] = []
         for ref in refs:
             label = self.source_label(ref)
             if label not in out:
                 out.append(label)
+        self.cache[key] = tuple(out)
         return out
 
     def applies(self, key: str, facts: dict[str, Any]) -> bool:

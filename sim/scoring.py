@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sim.protocol import OneOfRule, Protocol, Step
 
@@ -45,6 +45,11 @@ class Finding(BaseModel):
     at: float | None = Field(None, description="When the step was taken, in hours (None when missing).")
     alternatives: list[str] = Field(default_factory=list, description="Steps that would also have satisfied it.")
     difference: str | None = Field(None, description="Id of a point where the sources differ.")
+
+    @field_validator("points")
+    @classmethod
+    def _tenths(cls, v: float) -> float:
+        return round(v, 1)
 
 
 class Report(BaseModel):
@@ -296,7 +301,17 @@ RULES = (HarmfulRule(), MissingRule(), DeadlineCheck(), OrderRuleCheck(), PhaseO
 
 
 def required_units(protocol: Protocol, facts: dict[str, Any]) -> list[Unit]:
-    """The required steps and alternative groups for these facts, with their shares of 100."""
+    """The required steps and alternative groups for these facts, with their shares of 100 (cached)."""
+    key = ("units", tuple(sorted(facts.items())))
+    cached = protocol.cache.get(key)
+    if cached is None:
+        if len(protocol.cache) > 4096:  # facts vary little in practice; keep a long-lived kernel bounded
+            protocol.cache.clear()
+        cached = protocol.cache[key] = tuple(_required_units(protocol, facts))
+    return list(cached)
+
+
+def _required_units(protocol: Protocol, facts: dict[str, Any]) -> list[Unit]:
     raw: list[tuple[str, tuple[str, ...], float, str, OneOfRule | None]] = []
     grouped: set[str] = set()
     for rule in protocol.rules.one_of:
@@ -318,7 +333,10 @@ def required_units(protocol: Protocol, facts: dict[str, Any]) -> list[Unit]:
 
 
 def _step_index(protocol: Protocol, sid: str) -> int:
-    return list(protocol.steps).index(sid)
+    index = protocol.cache.get("step_index")
+    if index is None:
+        index = protocol.cache["step_index"] = {s: i for i, s in enumerate(protocol.steps)}
+    return index[sid]
 
 
 def to_events(timeline: Sequence[Any]) -> list[Event]:
@@ -353,7 +371,7 @@ def score(timeline: Sequence[Any], facts: dict[str, Any], protocol: Protocol) ->
     findings: list[Finding] = []
     for rule in RULES:
         for f in rule.findings(ctx):
-            findings.append(f.model_copy(update={"points": round(f.points, 1)}))
+            findings.append(f)
     lost = sum(f.points for f in findings)
     total = round(max(0.0, 100.0 - lost), 1)
 
