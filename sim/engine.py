@@ -150,6 +150,9 @@ class Engine:
         self.scenario = scenario
         self.data = scenario.data
         self.protocol = scenario.protocol
+        used = set().union(*(c.names for c in scenario.conditions.values())) if scenario.conditions else set()
+        self._needs_gekozen = "gekozen" in used
+        self._always = all(c.source == "true" for c in scenario.conditions.values())
 
     # -- reading -----------------------------------------------------------------------------
     def start(self, seed: int = 1) -> RunState:
@@ -178,9 +181,10 @@ class Engine:
         env.update(state.vars)
         env["klok"] = state.clock
         env["gedaan"] = state.taken
-        env["gekozen"] = frozenset(
-            f"{c.node}.{part}" for c in state.choices for part in _split_choice(c.choice)
-        ) | frozenset(c.node for c in state.choices)
+        if self._needs_gekozen:  # only built when some condition of this scenario reads it
+            env["gekozen"] = frozenset(
+                f"{c.node}.{part}" for c in state.choices for part in _split_choice(c.choice)
+            ) | frozenset(c.node for c in state.choices)
         return env
 
     def options(self, state: RunState) -> list[Option]:
@@ -188,6 +192,8 @@ class Engine:
         node = self.node(state)
         if node is None:
             return []
+        if self._always:
+            return list(node.options)
         env = self.env(state)
         conds = self.scenario.conditions
         return [o for o in node.options if conds[("option", node.id, o.id)].holds(env)]
@@ -287,7 +293,7 @@ class Engine:
             target = self._follow(chosen[0].next, ("option", node.id, chosen[0].id), env)
         else:
             target = self._follow(node.next, ("node", node.id), env)
-        target, new = self._fire_events(new, target)
+        target, new = self._fire_events(new, target, env)
         if target in self.scenario.endings:
             ending = self.scenario.endings[target]
             new = new.model_copy(
@@ -309,13 +315,12 @@ class Engine:
                 return t.to
         raise ChoiceError(f"no way on from {key[1]}: no transition condition holds")  # checked by validate
 
-    def _fire_events(self, state: RunState, target: str) -> tuple[str, RunState]:
+    def _fire_events(self, state: RunState, target: str, env: dict[str, Any]) -> tuple[str, RunState]:
         fired = list(state.fired)
         vars_ = dict(state.vars)
         facts = dict(state.facts)
         log = list(state.log)
-        taken = state.taken
-        env = self.env(state)
+        taken = env["gedaan"]
         goto: str | None = None
         for ev in self.data.events:
             if ev.id in fired:
