@@ -87,10 +87,16 @@ def cmd_explore(args: argparse.Namespace) -> int:
     if args.json:
         _print_json(data)
         return 0
-    mode = "all paths" if result.exhaustive else f"more than {args.limit} paths: a seeded sample of {args.limit} walks"
+    if result.exhaustive:
+        counted = f"paths: {data['paths']} (all paths)"
+    else:
+        counted = (
+            f"paths: more than {args.limit}; {data['paths']} distinct paths found by {args.limit} seeded random walks"
+            " and a local search from the best and worst"
+        )
     out = [
         f"scenario: {scenario.id} ({scenario.data.title})",
-        f"paths: {data['paths']} ({mode}); unfinished (too deep): {data['unfinished']}",
+        f"{counted}; unfinished (too deep): {data['unfinished']}",
         f"endings reached: {', '.join(data['endings'])}",
         f"best:  {fmt_points(data['best']['score'])}  {','.join(data['best']['choices'])}",
         f"worst: {fmt_points(data['worst']['score'])}  {','.join(data['worst']['choices'])}",
