@@ -358,7 +358,9 @@ class Engine:
             vars_["bereik"] = min(float(MAX_LEVEL), vars_["bereik"] + dyn.spread_per_hour * hours * factor)
         level = vars_["bereik"]
         supported = SUPPORT_STEP in taken
-        distress = dyn.distress_per_hour * hours * (0.25 if supported else 1.0) * (1 + level / MAX_LEVEL)
+        # Support softens the distress; support plus a stopped spread ends it.
+        relief = 0.0 if (supported and vars_.get("gestopt")) else 0.25 if supported else 1.0
+        distress = dyn.distress_per_hour * hours * relief * (1 + level / MAX_LEVEL)
         vars_["welzijn"] = vars_["welzijn"] - distress
         damp = 0.3 if taken & COMMUNICATION_STEPS else 1.0
         if vars_.get("gestopt"):
