@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sim.protocol import OneOfRule, Protocol, Step
+from sim.protocol import OneOfRule, OrderRule, PhaseOrderRule, Protocol, Step
 
 Kind = Literal["missing", "harmful", "order", "late", "disproportionate"]
 
@@ -188,12 +188,32 @@ class HarmfulRule:
             )
 
 
+def _order_finding(
+    ctx: Context, ev: Event, after: str, rule: OrderRule | PhaseOrderRule, difference: str | None = None
+) -> Finding:
+    """A step (``ev``) that came before ``after``; costs part of its share, at least the minimum."""
+    scoring = ctx.protocol.data.scoring
+    sid = ev.action
+    wanted = max(scoring.order_min_points, scoring.order_factor * ctx.share.get(sid, 0.0))
+    return Finding(
+        kind="order",
+        action=sid,
+        after=after,
+        message=f"'{ctx.title(sid)}' kwam vóór '{ctx.title(after)}'. {rule.message}",
+        sources=ctx.protocol.sources_of(rule.sources),
+        points=ctx.cap(sid, wanted),
+        phase=ctx.step(sid).phase,
+        rule=rule.id,
+        at=ev.at,
+        difference=difference,
+    )
+
+
 class OrderRuleCheck:
     """Steps that came before a step they should have followed."""
 
     def findings(self, ctx: Context) -> Iterable[Finding]:
         """One finding per order rule and early step, when both steps occur."""
-        scoring = ctx.protocol.data.scoring
         for rule in ctx.protocol.rules.order:
             first = ctx.first.get(rule.before)
             if first is None or not ctx.protocol.applies(rule.id, ctx.facts):
@@ -202,19 +222,7 @@ class OrderRuleCheck:
                 ev = ctx.first.get(sid)
                 if ev is None or ev.pos > first.pos:
                     continue
-                wanted = max(scoring.order_min_points, scoring.order_factor * ctx.share.get(sid, 0.0))
-                yield Finding(
-                    kind="order",
-                    action=sid,
-                    after=rule.before,
-                    message=f"'{ctx.title(sid)}' kwam vóór '{ctx.title(rule.before)}'. {rule.message}",
-                    sources=ctx.protocol.sources_of(rule.sources),
-                    points=ctx.cap(sid, wanted),
-                    phase=ctx.step(sid).phase,
-                    rule=rule.id,
-                    at=ev.at,
-                    difference=rule.difference,
-                )
+                yield _order_finding(ctx, ev, rule.before, rule, rule.difference)
 
 
 class PhaseOrderCheck:
@@ -222,7 +230,6 @@ class PhaseOrderCheck:
 
     def findings(self, ctx: Context) -> Iterable[Finding]:
         """One finding per later-phase step that precedes the last earlier-phase step."""
-        scoring = ctx.protocol.data.scoring
         for rule in ctx.protocol.rules.phase_order:
             earlier = [
                 ev
@@ -236,18 +243,7 @@ class PhaseOrderCheck:
                 step = ctx.step(sid)
                 if step.kind != "stap" or step.phase != rule.later or ev.pos > last.pos:
                     continue
-                wanted = max(scoring.order_min_points, scoring.order_factor * ctx.share.get(sid, 0.0))
-                yield Finding(
-                    kind="order",
-                    action=sid,
-                    after=last.action,
-                    message=f"'{step.title}' kwam vóór '{ctx.title(last.action)}'. {rule.message}",
-                    sources=ctx.protocol.sources_of(rule.sources),
-                    points=ctx.cap(sid, wanted),
-                    phase=step.phase,
-                    rule=rule.id,
-                    at=ev.at,
-                )
+                yield _order_finding(ctx, ev, last.action, rule)
 
 
 class DeadlineCheck:
