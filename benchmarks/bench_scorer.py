@@ -23,7 +23,10 @@ def make_cases(n: int, seed: int = 7):
     ids = sorted(protocol.steps)
     cases = []
     for _ in range(n):
-        facts = {k: (rng.choice([True, False]) if s.type == "bool" else rng.choice(s.values)) for k, s in protocol.facts.items()}
+        facts = {
+            k: (rng.choice([True, False]) if s.type == "bool" else rng.choice(s.values))
+            for k, s in protocol.facts.items()
+        }
         timeline = [{"at": round(rng.uniform(0, 100), 1), "action": rng.choice(ids)} for _ in range(rng.randint(5, 40))]
         cases.append((facts, timeline))
     return protocol, cases
@@ -43,7 +46,8 @@ def main() -> None:
     protocol, cases = make_cases(n)
     floor = best_of(lambda: [to_events(tl) for _, tl in cases])
     judged = best_of(lambda: [score(tl, facts, protocol) for facts, tl in cases])
-    print(f"scorer: {n / judged:,.0f} timelines/s ({judged / n * 1e6:.0f} µs each, mean {sum(len(t) for _, t in cases) / n:.1f} steps)")
+    steps = sum(len(t) for _, t in cases) / n
+    print(f"scorer: {n / judged:,.0f} timelines/s ({judged / n * 1e6:.0f} µs each, mean {steps:.1f} steps)")
     print(f"floor (sorting events only): {n / floor:,.0f} timelines/s")
     print(f"ratio scorer/floor: {judged / floor:.1f}x")
 
