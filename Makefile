@@ -1,6 +1,7 @@
 # Developer entry points. Everything runs from the virtualenv in .venv/.
 #
 #   make app     serve the trainee app (Voilà) at http://localhost:8866
+#   make studiedag  a training day: trainee app on the network + facilitator dashboard (sim studiedag)
 #   make test    unit tests, then the notebooks (nbval), in .venv
 #   make lint    ruff check + ruff format --check
 #   make bench   run every benchmarks/*.py
@@ -21,7 +22,7 @@ VOILA_PORT ?= 8866
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 BENCHMARKS := $(filter-out benchmarks/_%,$(wildcard benchmarks/*.py))
 
-.PHONY: venv .venv test lint app bench clean distclean
+.PHONY: venv .venv test lint app studiedag bench clean distclean
 
 # --- virtualenv ---------------------------------------------------------------
 
@@ -58,13 +59,19 @@ lint: $(STAMP)
 
 # --- running ------------------------------------------------------------------
 
-app:
-	@if [ ! -f notebooks/trainer.ipynb ]; then \
-		echo "De trainee-app is nog niet gebouwd (zie issue 5)." >&2; \
-		exit 1; \
-	fi
-	@$(MAKE) --no-print-directory $(STAMP)
-	$(VENV)/bin/voila notebooks/trainer.ipynb --port=$(VOILA_PORT) --no-browser
+# Serves notebooks/ with Voilà (configured by voila.json: preheated kernels, ipc transport, closed tabs
+# free their kernel, idle culling); / opens the trainee app, /voila/render/stappenplan.ipynb the
+# protocol explorer. Data (SQLite) goes to SIM_DATA_DIR, default ./data. Extra Voilà options:
+# make app VOILA_ARGS='--Voila.ip=0.0.0.0'
+VOILA_ARGS ?=
+app: $(STAMP)
+	$(VPY) -m sim.ui.serve notebooks --port=$(VOILA_PORT) --no-browser $(VOILA_ARGS)
+
+# A training day: the trainees' app on the room's network and the facilitator's dashboard on this
+# computer (docs/facilitator-guide.md). make studiedag STUDIEDAG_ARGS='--scenario klassenapp-vo3 --deelnemers 60'
+STUDIEDAG_ARGS ?=
+studiedag: $(STAMP)
+	$(VENV)/bin/sim studiedag $(STUDIEDAG_ARGS)
 
 # Runs every benchmarks/*.py except helper modules whose name starts with "_".
 bench: $(STAMP)

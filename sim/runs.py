@@ -7,7 +7,9 @@ after it has been stored, so what a trainee sees confirmed is never lost.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from sim.engine import Engine, RunState
@@ -19,9 +21,14 @@ from sim.validate import SCENARIO_DIR
 Mode = Literal["oefenen", "toets"]
 
 
+def scenario_dir() -> Path:
+    """The folder the apps play from: ``SIM_SCENARIO_DIR`` when set (tests, a school's own set), else scenarios/."""
+    return Path(os.environ.get("SIM_SCENARIO_DIR") or SCENARIO_DIR)
+
+
 def scenario_by_id(scenario_id: str) -> Scenario:
     """Load a library scenario by id."""
-    path = SCENARIO_DIR / f"{scenario_id}.yaml"
+    path = scenario_dir() / f"{scenario_id}.yaml"
     if not path.exists() or "/" in scenario_id:
         raise StoreError(f"unknown scenario '{scenario_id}'")
     return load_scenario(path)
@@ -29,7 +36,7 @@ def scenario_by_id(scenario_id: str) -> Scenario:
 
 def library() -> list[Scenario]:
     """Every scenario of the library, in file order."""
-    return [load_scenario(p) for p in scenario_files()]
+    return [load_scenario(p) for p in scenario_files(scenario_dir())]
 
 
 @dataclass

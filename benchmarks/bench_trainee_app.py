@@ -1,0 +1,309 @@
+"""Trainee app vs the floor Voilà sets: page to first decision, click to next screen, kernel memory.
+
+Run: ``.venv/bin/python benchmarks/bench_trainee_app.py [--rounds N]`` (``make bench`` runs it).
+
+Two servers are started the same way (``python -m sim.ui.serve``, the repository's ``voila.json``,
+preheated kernels, ipc transport; pools of one kernel, refilled at once so every page gets a
+preheated kernel): one serves ``notebooks/`` (the trainee app), the other a minimal notebook with
+one button whose click changes one text (the floor). Real Chromium (Debian's ``/usr/bin/chromium``)
+drives both, alternating, for ``--rounds`` page loads each. Measured:
+
+1. page → first decision clickable: from ``page.goto`` until the first control the person acts on
+   is visible and enabled (trainee: the first scenario's "Kies:" button on the start screen; floor:
+   the button). Also reported, not in the ratios: the trainee app opened with a resume link, straight
+   onto a decision point.
+2. click → next screen: from the click (in the page) until the next screen is in the DOM (trainee:
+   the next decision point's title after "Bevestig"; floor: the changed text). Each click comes
+   after 0.3 s of quiet, as a person's would.
+3. kernel memory: RSS (and USS) of the page's kernel process after the clicks (trainee: after
+   playing a whole scenario to the debrief).
+
+Prints the medians and the three ratios trainee/floor (target ≤ 1.2).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from sim.ui.server import VoilaServer  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCENARIO = "klassenapp-vo3"
+# Both apps are left alone this long before a timed click, so that every click starts from a quiet
+# connection (back-to-back messages on a busy socket add delays unrelated to the app).
+SETTLE = 0.3
+FLOOR_CELL = (
+    "import ipywidgets as w\n"
+    "button = w.Button(description='Klik')\n"
+    "text = w.HTML('0')\n"
+    "button.on_click(lambda _b: setattr(text, 'value', str(int(text.value) + 1)))\n"
+    "w.VBox([button, text])"
+)
+
+# In the page: click an element and wait (polling every 2 ms) until a condition holds; return ms.
+CLICK_JS = """
+async ([selector, waitFor, before]) => {
+  const t0 = performance.now();
+  document.querySelector(selector).click();
+  for (;;) {
+    const el = document.querySelector(waitFor);
+    if (el && el.innerText !== before) return performance.now() - t0;
+    if (performance.now() - t0 > 30000) return -1;
+    await new Promise(r => setTimeout(r, 2));
+  }
+}
+"""
+
+
+def floor_notebook(folder: Path) -> None:
+    """Write the minimal one-button notebook."""
+    nb = {
+        "cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": FLOOR_CELL}],
+        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
+    (folder / "floor.ipynb").write_text(json.dumps(nb))
+
+
+def wait_quiet(server: VoilaServer, limit: float = 30.0) -> None:
+    """Wait until the server and its kernels are idle (a refilled pool kernel has finished starting)."""
+    deadline = time.monotonic() + limit
+    time.sleep(0.3)
+    while time.monotonic() < deadline:
+        procs = [psutil.Process(server.proc.pid)] + [psutil.Process(p) for p in server.kernel_pids()]
+        for p in procs:
+            p.cpu_percent(None)
+        time.sleep(0.5)
+        busy = sum(p.cpu_percent(None) for p in procs if p.is_running())
+        if busy < 5:
+            return
+
+
+def kernel_id(page: Page) -> str:
+    """The kernel id Voilà wrote into the page."""
+    found = re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', page.content())
+    if not found:
+        raise RuntimeError("no kernel id in the page")
+    return found.group(1)
+
+
+def memory(server: VoilaServer, page: Page) -> tuple[float, float]:
+    """RSS and USS (MB) of the page's kernel."""
+    pid = server.kernel_pid(kernel_id(page))
+    if pid is None:
+        raise RuntimeError("kernel process not found")
+    info = psutil.Process(pid).memory_full_info()
+    return info.rss / 1e6, info.uss / 1e6
+
+
+def floor_round(server: VoilaServer, page: Page) -> dict[str, float]:
+    """One page load of the floor: time to the button, three clicks, memory."""
+    t0 = time.perf_counter()
+    page.goto(f"{server.url}/voila/render/floor.ipynb", wait_until="commit")
+    button = page.get_by_role("button", name="Klik")
+    button.wait_for(state="visible")
+    while not button.is_enabled():
+        time.sleep(0.002)
+    first = time.perf_counter() - t0
+    page.locator(".widget-html-content").first.wait_for()
+    clicks = []
+    for _ in range(5):
+        time.sleep(SETTLE)
+        before = page.locator(".widget-html-content").first.inner_text()
+        ms = page.evaluate(CLICK_JS, ["button.jupyter-button", ".widget-html-content", before])
+        clicks.append(ms / 1000)
+    rss, uss = memory(server, page)
+    return {"first": first, "click": statistics.median(clicks), "rss": rss, "uss": uss}
+
+
+def choose_reference(page: Page, choice: str) -> None:
+    """Set the decision widgets to a reference-path choice (not timed)."""
+    if page.locator(".sim-options input[type=radio]").count():
+        page.locator(f".sim-options input[type=radio] >> nth={_option_index(page, choice)}").check()
+    elif page.get_by_role("checkbox").count():
+        for part in choice.split("+"):
+            page.get_by_role("checkbox", name=_label(page, part)).check()
+    elif page.get_by_role("textbox", name="Jouw antwoord").count():
+        page.get_by_role("textbox", name="Jouw antwoord").fill("Bench")
+        page.get_by_role("textbox", name="Jouw antwoord").blur()
+    # volgorde: the offered order is kept (the benchmark does not need the reference order)
+
+
+_LABELS: dict[str, str] = {}
+_ORDER: dict[str, list[str]] = {}
+
+
+def _label(page: Page, option_id: str) -> str:
+    return _LABELS[option_id]
+
+
+def _option_index(page: Page, option_id: str) -> int:
+    node = page.locator("#beslispunt").inner_text()
+    return _ORDER[node].index(option_id)
+
+
+def trainer_round(server: VoilaServer, page: Page, reference: list[str]) -> dict[str, float]:
+    """One page load of the trainee app: time to the first card button, play to the debrief, memory."""
+    t0 = time.perf_counter()
+    page.goto(f"{server.url}/voila/render/trainer.ipynb", wait_until="commit")
+    button = page.get_by_role("button", name=re.compile("^Kies: "))
+    button.first.wait_for(state="visible")
+    while not button.first.is_enabled():
+        time.sleep(0.002)
+    first = time.perf_counter() - t0
+    page.get_by_role("button", name=f"Kies: {TITLE}").click()
+    page.get_by_role("button", name="Begin het scenario").click()
+    page.locator("#beslispunt").wait_for()
+    clicks = []
+    for choice in reference:
+        if page.locator("#nabespreking").count():
+            break
+        page.locator("button.jupyter-button:not([disabled])", has_text=re.compile("^(Bevestig|Opslaan)")).wait_for()
+        choose_reference(page, choice)
+        time.sleep(SETTLE)
+        before = page.locator("#beslispunt").inner_text()
+        ms = page.evaluate(
+            CLICK_JS.replace(
+                "el && el.innerText !== before",
+                "(el && el.innerText !== before) || document.querySelector('#nabespreking')",
+            ),
+            ["button.sim-confirm", "#beslispunt", before],
+        )
+        clicks.append(ms / 1000)
+    page.locator("#nabespreking").wait_for()
+    rss, uss = memory(server, page)
+    return {"first": first, "click": statistics.median(clicks[:-1] or clicks), "rss": rss, "uss": uss}
+
+
+def resume_round(server: VoilaServer, page: Page, token: str) -> float:
+    """The trainee app opened with a resume link: time to a clickable option of the decision point."""
+    t0 = time.perf_counter()
+    page.goto(f"{server.url}/voila/render/trainer.ipynb?hervat={token}", wait_until="commit")
+    page.locator(".sim-options input[type=radio]").first.wait_for(state="visible")
+    return time.perf_counter() - t0
+
+
+TITLE = ""
+NEXT_OR_DEBRIEF = "(el && el.innerText !== before) || document.querySelector('#nabespreking')"
+
+
+def main() -> int:
+    """Run the benchmark and print the figures."""
+    global TITLE
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5, help="page loads per app (default 5)")
+    args = parser.parse_args()
+
+    from sim.runs import scenario_by_id
+
+    scenario = scenario_by_id(SCENARIO)
+    TITLE = scenario.data.title
+    for node in scenario.data.nodes:
+        _ORDER[node.title] = [o.id for o in node.options]
+        for opt in node.options:
+            _LABELS[opt.id] = opt.label
+    reference = list(scenario.data.reference)
+
+    load_before = os.getloadavg()[0]
+    tmp = Path(tempfile.mkdtemp(prefix="bench-trainee-"))
+    floor_dir = tmp / "floor"
+    floor_dir.mkdir()
+    floor_notebook(floor_dir)
+    pools = {"default": 1}
+    trainer_server = VoilaServer(ROOT / "notebooks", data_dir=tmp / "data", pools=pools, fill_delay=0, expect_pools=2)
+    floor_server = VoilaServer(floor_dir, data_dir=tmp / "floor-data", pools=pools, fill_delay=0, expect_pools=1)
+    results: dict[str, list[dict[str, float]]] = {"trainer": [], "floor": []}
+    resumes: list[float] = []
+    with trainer_server, floor_server, sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        # Warm the browser's cache of Voilà's static files for both servers (not measured).
+        for server, name in ((floor_server, "floor"), (trainer_server, "trainer")):
+            page = browser.new_page()
+            page.goto(f"{server.url}/voila/render/{name}.ipynb")
+            page.get_by_role("button").first.wait_for()
+            page.close()
+            wait_quiet(server)
+        token = None
+        for i in range(args.rounds):
+            for name in ("floor", "trainer") if i % 2 == 0 else ("trainer", "floor"):
+                server = floor_server if name == "floor" else trainer_server
+                wait_quiet(floor_server)
+                wait_quiet(trainer_server)
+                context = browser.new_context()
+                page = context.new_page()
+                if name == "floor":
+                    results[name].append(floor_round(server, page))
+                else:
+                    results[name].append(trainer_round(server, page, reference))
+                    if token is None:
+                        token = page.evaluate("new URL(location.href).searchParams.get('hervat')")
+                context.close()
+        if token:
+            # A run that is open at its first decision: start one, then open its resume link.
+            from sim.runs import SavedRun
+            from sim.store import Store
+
+            store = Store(f"sqlite:///{tmp / 'data' / 'sim.db'}")
+            pid = store.participant_by_token(token)["id"]
+            SavedRun.begin(store, pid, scenario, "oefenen")
+            for _ in range(args.rounds):
+                wait_quiet(trainer_server)
+                context = browser.new_context()
+                resumes.append(resume_round(trainer_server, context.new_page(), token))
+                context.close()
+        browser.close()
+
+    def med(name: str, key: str) -> float:
+        return statistics.median(r[key] for r in results[name])
+
+    rows = [
+        ("page -> first decision clickable (s)", "first"),
+        ("click -> next screen (s)", "click"),
+        ("kernel memory RSS (MB)", "rss"),
+    ]
+    print(f"Trainee app vs floor (minimal one-button Voilà notebook), {args.rounds} page loads each, medians")
+    print(f"{'':40} {'trainee':>10} {'floor':>10} {'ratio':>7}")
+    for label, key in rows:
+        t, f = med("trainer", key), med("floor", key)
+        print(f"{label:40} {t:10.3f} {f:10.3f} {t / f:7.2f}")
+    t, f = med("trainer", "uss"), med("floor", "uss")
+    print(f"{'(kernel memory USS, MB; not a target)':40} {t:10.3f} {f:10.3f} {t / f:7.2f}")
+    if resumes:
+        print(f"(resume link -> decision clickable, s; not a target) {statistics.median(resumes):.3f}")
+    load_after = os.getloadavg()[0]
+    busy = "; other work on the machine skews the figures" if max(load_before, load_after) > 1.5 else ""
+    print(f"(load average before/after: {load_before:.1f}/{load_after:.1f} on {os.cpu_count()} cores{busy})")
+    print(
+        "ratios (target <= 1.2): "
+        + ", ".join(f"{key} {med('trainer', key) / med('floor', key):.2f}" for _, key in rows)
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,65 @@
+"""Serve ``notebooks/`` with Voilà, the trainee app at the root address.
+
+``python -m sim.ui.serve [notebooks/] [voila options]`` is plain Voilà (configured by ``voila.json`` in
+the working directory) plus one redirect: ``/`` goes to ``/voila/render/trainer.ipynb``, keeping the
+query string (``/?hervat=<code>`` resumes). The other notebooks stay at ``/voila/render/<name>``
+and the list of notebooks at ``/voila/tree``. This module runs in the server, never in a kernel.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from jupyter_server.utils import url_path_join
+from tornado.web import RedirectHandler
+from traitlets import Unicode
+from voila.app import Voila
+
+DEFAULT_ROOT = "notebooks"
+
+
+class TrainerVoila(Voila):
+    """Voilà serving a folder, with the root address going to the trainee app."""
+
+    landing = Unicode("trainer.ipynb", config=True, help="Notebook that the root address opens.")
+
+    def init_handlers(self) -> list[Any]:
+        """Voilà's handlers, with ``/`` redirected to the landing notebook when serving a folder."""
+        handlers = super().init_handlers()
+        if not self.notebook_path:
+            target = url_path_join(self.server_url or self.base_url, "voila/render", self.landing)
+            handlers.insert(
+                0, (url_path_join(self.server_url or self.base_url, "/?"), RedirectHandler, {"url": target})
+            )
+        return handlers
+
+
+def prepare() -> None:
+    """Before the kernels start: create the database tables and fill the scenario-card cache once.
+
+    Twenty preheated kernels starting together would otherwise each parse every scenario file and
+    race to create the tables.
+    """
+    try:
+        from sim.store import Store
+        from sim.ui.catalogue import load_catalogue
+
+        Store()
+        load_catalogue()
+    except Exception as exc:  # noqa: BLE001 - the kernels will report it in Dutch; the server still starts
+        print(f"sim.ui.serve: could not prepare the data folder: {exc}", file=sys.stderr)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Start the server (``notebooks/`` unless a folder or notebook is given)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not any(not a.startswith("-") and Path(a).exists() for a in args):
+        args.insert(0, DEFAULT_ROOT)
+    prepare()
+    TrainerVoila.launch_instance(argv=args)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,33 @@
+"""The trainee's kernel stays lean: the player imports no pandas, plotly or Voilà server code."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+CHECK = """
+import json, sys
+import sim.ui.player
+app = sim.ui.player.build_trainer()
+app.read_request()
+app.card_buttons["klassenapp-vo3"].click()
+app.begin_button.click()
+for choice in app.run.engine.scenario.data.reference:
+    app.choose(choice.split("+") if "+" in choice else choice.split(">") if ">" in choice else choice)
+assert app.screen_name == "debrief", app.screen_name
+print(json.dumps(sorted(m for m in ("pandas", "plotly", "pyarrow", "voila", "jupyter_server", "numpy")
+                        if m in sys.modules)))
+"""
+
+
+def test_player_imports_no_pandas_plotly_or_voila(tmp_path):
+    """Does building the trainee app and playing to the debrief leave pandas, plotly and Voilà's server unimported?"""
+    done = subprocess.run(
+        [sys.executable, "-c", CHECK],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"SIM_DATA_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == []
