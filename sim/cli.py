@@ -194,6 +194,164 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- training days: sessions, retention, export, the servers (output in Dutch: facilitators read it) ---
+
+
+def _store():
+    from sim.store import Store
+
+    return Store()
+
+
+@command("sessions")
+def cmd_sessions(args: argparse.Namespace) -> int:
+    """List the training-day sessions with their numbers."""
+    rows = _store().list_sessions()
+    if args.json:
+        _print_json([{**r, "created_at": r["created_at"].isoformat() if r.get("created_at") else None} for r in rows])
+        return 0
+    if not rows:
+        sys.stdout.write("Geen sessies. Maak er een met 'sim studiedag'.\n")
+        return 0
+    sys.stdout.write(f"{'code':<8} {'aangemaakt':<17} {'deeln.':>6} {'runs':>5} {'klaar':>5}  titel (scenario's)\n")
+    for r in rows:
+        when = r["created_at"].strftime("%Y-%m-%d %H:%M") if r.get("created_at") else "?"
+        closed = " [gesloten]" if r.get("closed") else ""
+        sys.stdout.write(
+            f"{r['code']:<8} {when:<17} {r['participants']:>6} {r['runs']:>5} {r['finished']:>5}  "
+            f"{r['title']}{closed} ({', '.join(r['scenarios'])})\n"
+        )
+    return 0
+
+
+@command("purge")
+def cmd_purge(args: argparse.Namespace) -> int:
+    """Delete everything of one session, after confirmation."""
+    from sim.store import StoreError, normalise_code
+
+    store = _store()
+    code = normalise_code(args.session)
+    info = next((r for r in store.list_sessions() if r["code"] == code), None)
+    if info is None:
+        sys.stderr.write(f"Onbekende sessie '{code}'. 'sim sessions' toont de sessies.\n")
+        return 2
+    if not args.yes:
+        sys.stdout.write(
+            f"Sessie {code} ({info['title']}) met {info['participants']} deelnemers en {info['runs']} runs "
+            "definitief verwijderen? Typ 'ja' om te bevestigen: "
+        )
+        sys.stdout.flush()
+        try:
+            answer = input()
+        except EOFError:
+            answer = ""
+        if answer.strip().lower() not in ("ja", "j", "yes", "y"):
+            sys.stdout.write("Niets verwijderd.\n")
+            return 1
+    try:
+        counts = store.purge_session(code)
+    except StoreError:
+        sys.stderr.write(f"Onbekende sessie '{code}'.\n")
+        return 2
+    sys.stdout.write(
+        f"Sessie {code} verwijderd: {counts['participants']} deelnemers, {counts['runs']} runs, "
+        f"{counts['decisions']} beslissingen.\n"
+    )
+    return 0
+
+
+@command("export")
+def cmd_export(args: argparse.Namespace) -> int:
+    """Export a session's runs and decisions as CSV and/or Parquet (participants anonymised)."""
+    from sim.store import StoreError
+
+    formats = ("csv", "parquet") if args.format == "beide" else (args.format,)
+    try:
+        written = _store().export(args.session, args.out, formats)
+    except StoreError as exc:
+        sys.stderr.write(f"Export mislukt: {exc}\n")
+        return 2
+    for path in written:
+        sys.stdout.write(f"geschreven: {path}\n")
+    return 0
+
+
+@command("nabespreking")
+def cmd_nabespreking(args: argparse.Namespace) -> int:
+    """Write the session's after-action review as HTML and PDF."""
+    from sim.aar import build_review, export_review
+    from sim.dashboard import SessionDashboard
+    from sim.store import StoreError
+
+    store = _store()
+    dash = SessionDashboard(store, args.session)
+    try:
+        view = dash.refresh()
+    except StoreError:
+        sys.stderr.write(f"Onbekende sessie '{args.session}'.\n")
+        return 2
+    notes = Path(args.notes).read_text(encoding="utf-8") if args.notes else ""
+    html_path, pdf_path = export_review(build_review(view, dash.scenario, notes=notes), args.out)
+    sys.stdout.write(f"geschreven: {html_path}\ngeschreven: {pdf_path}\n")
+    return 0
+
+
+@command("studiedag")
+def cmd_studiedag(args: argparse.Namespace) -> int:
+    """Start the trainees' app and the facilitator's dashboard for a training day."""
+    from sim.store import StoreError
+    from sim.studiedag import make_plan, run
+
+    try:
+        plan = make_plan(
+            _store(),
+            args.scenario or [],
+            code=args.code,
+            title=args.title,
+            trainees=args.deelnemers,
+            host=args.host,
+            port=args.port,
+            dashboard_host=args.dashboard_host,
+            dashboard_port=args.dashboard_port,
+            key=args.key,
+        )
+    except StoreError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 2
+    return run(plan, log_dir=Path(args.logs) if args.logs else None)
+
+
+def _training_day_parsers(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("studiedag", help="start a training day: trainee app and facilitator dashboard")
+    p.add_argument("--scenario", action="append", help="scenario id (repeatable; default: all scenarios)")
+    p.add_argument("--code", help="reuse this session instead of creating one")
+    p.add_argument("--title", default="Studiedag", help="title of a new session")
+    p.add_argument("--deelnemers", type=int, default=60, help="people expected at once: kernels to preheat (60)")
+    p.add_argument("--host", default="0.0.0.0", help="trainees' server address (default: every interface)")
+    p.add_argument("--port", type=int, default=8866, help="trainees' server port (8866)")
+    p.add_argument("--dashboard-host", default="127.0.0.1", help="dashboard address (default: this computer only)")
+    p.add_argument("--dashboard-port", type=int, default=8867, help="dashboard port (8867)")
+    p.add_argument("--key", help="facilitator key for the dashboard (made up when it is opened to the network)")
+    p.add_argument("--logs", help="folder for the servers' logs")
+
+    p = sub.add_parser("sessions", help="list training-day sessions")
+    p.add_argument("--json", action="store_true", help="print JSON")
+
+    p = sub.add_parser("purge", help="delete everything of one session (asks for confirmation)")
+    p.add_argument("session", help="session code")
+    p.add_argument("--yes", action="store_true", help="do not ask")
+
+    p = sub.add_parser("export", help="export a session's results (anonymised) as CSV and/or Parquet")
+    p.add_argument("session", help="session code")
+    p.add_argument("--out", required=True, help="folder to write to")
+    p.add_argument("--format", choices=("csv", "parquet", "beide"), default="beide", help="file format (beide)")
+
+    p = sub.add_parser("nabespreking", help="write a session's after-action review as HTML and PDF")
+    p.add_argument("session", help="session code")
+    p.add_argument("--out", required=True, help="folder to write to")
+    p.add_argument("--notes", help="text file with the group's agreements, added to the review")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with all sub-commands."""
     parser = argparse.ArgumentParser(
@@ -230,7 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-EXTRA_PARSERS: list[Callable[[argparse._SubParsersAction], None]] = []
+EXTRA_PARSERS: list[Callable[[argparse._SubParsersAction], None]] = [_training_day_parsers]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

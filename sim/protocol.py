@@ -412,12 +412,12 @@ def _check(data: ProtocolFile, tree: Any, path: str, profile: ProfileFile | None
             if rule.id in rule_ids or rule.id in steps:
                 fail(loc, f"rule id '{rule.id}' is used twice")
             rule_ids.add(rule.id)
-            for field in ("before", "step"):
-                if hasattr(rule, field):
-                    need_step((*loc, field), getattr(rule, field))
-            for field in ("after", "steps"):
-                for k, sid in enumerate(getattr(rule, field, []) or []):
-                    need_step((*loc, field, k), sid)
+            for attr in ("before", "step"):
+                if hasattr(rule, attr):
+                    need_step((*loc, attr), getattr(rule, attr))
+            for attr in ("after", "steps"):
+                for k, sid in enumerate(getattr(rule, attr, []) or []):
+                    need_step((*loc, attr, k), sid)
             if isinstance(rule, PhaseOrderRule):
                 for ph in [rule.later, *rule.earlier]:
                     if ph not in phase_ids:

@@ -13,7 +13,7 @@ import json
 import os
 import secrets
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,6 +26,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -89,6 +90,8 @@ runs = Table(
     Column("report", Text, nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # The dashboard polls "what changed in this session since t" without reading state or report.
+    Index("ix_runs_session_updated", "session_code", "updated_at"),
 )
 decisions = Table(
     "decisions",
@@ -159,6 +162,8 @@ class Store:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
         metadata.create_all(self.engine)
+        for index in runs.indexes:  # databases made before an index was added get it too
+            index.create(self.engine, checkfirst=True)
 
     @contextmanager
     def tx(self) -> Iterator[Connection]:
@@ -327,27 +332,30 @@ class Store:
 
         Storing the same ``seq`` twice is refused (a double click cannot fork a run).
         """
-        with self.tx() as conn:
-            conn.execute(
-                insert(decisions).values(
-                    run_id=run_id, seq=seq, node=node, choice=choice, clock=clock, created_at=_now()
+        try:
+            with self.tx() as conn:
+                conn.execute(
+                    insert(decisions).values(
+                        run_id=run_id, seq=seq, node=node, choice=choice, clock=clock, created_at=_now()
+                    )
                 )
-            )
-            result = conn.execute(
-                update(runs)
-                .where(runs.c.id == run_id, runs.c.decisions == seq - 1)
-                .values(
-                    decisions=seq,
-                    state=state_json,
-                    node=new_node,
-                    ending=ending,
-                    score=score,
-                    report=report_json,
-                    updated_at=_now(),
+                result = conn.execute(
+                    update(runs)
+                    .where(runs.c.id == run_id, runs.c.decisions == seq - 1)
+                    .values(
+                        decisions=seq,
+                        state=state_json,
+                        node=new_node,
+                        ending=ending,
+                        score=score,
+                        report=report_json,
+                        updated_at=_now(),
+                    )
                 )
-            )
-            if result.rowcount != 1:
-                raise StoreError(f"run '{run_id}' is not at decision {seq - 1}")
+                if result.rowcount != 1:
+                    raise StoreError(f"run '{run_id}' is not at decision {seq - 1}")
+        except IntegrityError as exc:  # the same seq stored twice (a double click, a second tab)
+            raise StoreError(f"run '{run_id}' already has decision {seq}") from exc
 
     def run(self, run_id: str) -> RunRow | None:
         """A run by id."""
@@ -388,18 +396,15 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(query).mappings().all()]
 
-    def session_participants(self, code: str) -> list[dict[str, Any]]:
-        """Participants of a session."""
+    def session_participants(self, code: str, since: datetime | None = None) -> list[dict[str, Any]]:
+        """Participants of a session in the order they joined (only those joined at or after ``since``)."""
+        query = select(participants.c.id, participants.c.pseudonym, participants.c.created_at).where(
+            participants.c.session_code == normalise_code(code)
+        )
+        if since is not None:
+            query = query.where(participants.c.created_at >= since)
         with self.engine.connect() as conn:
-            rows = (
-                conn.execute(
-                    select(participants.c.id, participants.c.pseudonym, participants.c.created_at)
-                    .where(participants.c.session_code == normalise_code(code))
-                    .order_by(participants.c.created_at)
-                )
-                .mappings()
-                .all()
-            )
+            rows = conn.execute(query.order_by(participants.c.created_at, participants.c.id)).mappings().all()
         return [dict(r) for r in rows]
 
     def session_decisions(self, code: str) -> list[dict[str, Any]]:
@@ -421,6 +426,66 @@ class Store:
         )
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(query).mappings().all()]
+
+    # -- lean reads for the facilitator's dashboard (no run state, no report unless asked) -----
+    def session_run_rows(self, code: str, since: datetime | None = None) -> list[dict[str, Any]]:
+        """A session's runs without state or report (only those changed at or after ``since``).
+
+        This is what the facilitator's dashboard polls every few seconds.
+        """
+        cols = [runs.c[n] for n in RUN_SUMMARY_COLUMNS]
+        query = select(*cols).where(runs.c.session_code == normalise_code(code))
+        if since is not None:
+            query = query.where(runs.c.updated_at >= since)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(query.order_by(runs.c.created_at, runs.c.id)).mappings().all()]
+
+    def decisions_of(self, code: str, run_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
+        """Decisions (run, seq, node, choice) of a session's runs, all or only those of ``run_ids``."""
+        base = (
+            select(decisions.c.run_id, decisions.c.seq, decisions.c.node, decisions.c.choice)
+            .join(runs, runs.c.id == decisions.c.run_id)
+            .where(runs.c.session_code == normalise_code(code))
+        )
+        out: list[dict[str, Any]] = []
+        with self.engine.connect() as conn:
+            for chunk in _chunks(run_ids):
+                query = base if chunk is None else base.where(decisions.c.run_id.in_(chunk))
+                query = query.order_by(decisions.c.run_id, decisions.c.seq)
+                out.extend(dict(r) for r in conn.execute(query).mappings())
+        return out
+
+    def reports_of(self, code: str, run_ids: Sequence[str] | None = None) -> dict[str, str]:
+        """Stored score reports (JSON text) of a session's finished runs, all or only those of ``run_ids``."""
+        base = select(runs.c.id, runs.c.report).where(
+            runs.c.session_code == normalise_code(code), runs.c.report.is_not(None)
+        )
+        out: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(run_ids):
+                query = base if chunk is None else base.where(runs.c.id.in_(chunk))
+                out.update({r.id: r.report for r in conn.execute(query)})
+        return out
+
+    def states_of(self, code: str, run_ids: Sequence[str]) -> dict[str, str]:
+        """Stored run states (JSON text) of some of a session's runs."""
+        base = select(runs.c.id, runs.c.state).where(runs.c.session_code == normalise_code(code))
+        out: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for chunk in _chunks(run_ids):
+                out.update({r.id: r.state for r in conn.execute(base.where(runs.c.id.in_(chunk or [])))})
+        return out
+
+    def close_session(self, code: str, closed: bool = True) -> None:
+        """Close a session to new participants (or open it again); who joined can still resume."""
+        with self.tx() as conn:
+            result = conn.execute(update(sessions).where(sessions.c.code == normalise_code(code)).values(closed=closed))
+            if result.rowcount != 1:
+                raise StoreError(f"unknown session '{normalise_code(code)}'")
+
+    def dispose(self) -> None:
+        """Close the database connections of this store."""
+        self.engine.dispose()
 
     def export(self, code: str, folder: str | Path, formats: tuple[str, ...] = ("csv", "parquet")) -> list[Path]:
         """Write a session's runs and decisions as CSV and/or Parquet; return the files written."""
@@ -486,6 +551,31 @@ class Store:
                 pq.write_table(table, path)
                 written.append(path)
         return written
+
+
+RUN_SUMMARY_COLUMNS = (
+    "id",
+    "participant_id",
+    "scenario",
+    "mode",
+    "decisions",
+    "node",
+    "ending",
+    "score",
+    "created_at",
+    "updated_at",
+)
+CHUNK = 500  # ids per IN (...) list: well below SQLite's and PostgreSQL's parameter limits
+
+
+def _chunks(ids: Sequence[str] | None) -> Iterator[list[str] | None]:
+    """``None`` once (no filter) or the ids in chunks of :data:`CHUNK`."""
+    if ids is None:
+        yield None
+        return
+    ids = list(ids)
+    for i in range(0, len(ids), CHUNK):
+        yield ids[i : i + CHUNK]
 
 
 def _anonymiser(code: str):

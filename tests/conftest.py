@@ -30,3 +30,43 @@ def school_protocol():
 def facts_for(protocol, **changes):
     """Resolved facts: BASE_FACTS with changes, defaults filled in."""
     return protocol.resolve_facts({**BASE_FACTS, **changes})
+
+
+# --- result stores: every store test runs on SQLite and on PostgreSQL --------------------------
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store_url(request, tmp_path):
+    """A database URL: a fresh SQLite file, or a fresh schema in the PostgreSQL of SIM_TEST_DATABASE_URL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'sim.db'}"
+        return
+    import os
+    import uuid
+
+    base = os.environ.get("SIM_TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("PostgreSQL tests need SIM_TEST_DATABASE_URL (.ci/run starts a server and sets it)")
+    from sqlalchemy import create_engine, text
+
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    sep = "&" if "?" in base else "?"
+    try:
+        yield f"{base}{sep}options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def store(store_url):
+    """A results store on a fresh database (both backends)."""
+    from sim.store import Store
+
+    st = Store(store_url)
+    yield st
+    st.dispose()

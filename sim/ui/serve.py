@@ -16,8 +16,33 @@ from jupyter_server.utils import url_path_join
 from tornado.web import RedirectHandler
 from traitlets import Unicode
 from voila.app import Voila
+from voila.tornado.kernel_websocket_handler import VoilaKernelWebsocketHandler
 
 DEFAULT_ROOT = "notebooks"
+
+
+class NoDelayKernelWebsocketHandler(VoilaKernelWebsocketHandler):
+    """Voilà's kernel websocket with TCP_NODELAY, so a widget update is not held back by Nagle's algorithm.
+
+    Without it, the kernel's reply to a click (an update, then ``status: idle``) waits for the
+    browser's delayed ACK: about 40 ms on every click, measured on loopback (Tornado's own docs warn
+    about this interaction).
+    """
+
+    async def open(self, kernel_id: str) -> None:  # type: ignore[override]
+        """Switch Nagle off, then connect as usual."""
+        self.set_nodelay(True)
+        await super().open(kernel_id)
+
+
+def no_delay(handlers: list[Any]) -> list[Any]:
+    """Voilà's handlers with the kernel websocket replaced by one that switches Nagle off."""
+    return [
+        (spec[0], NoDelayKernelWebsocketHandler, *spec[2:])
+        if len(spec) > 1 and spec[1] is VoilaKernelWebsocketHandler
+        else spec
+        for spec in handlers
+    ]
 
 
 class TrainerVoila(Voila):
@@ -27,7 +52,8 @@ class TrainerVoila(Voila):
 
     def init_handlers(self) -> list[Any]:
         """Voilà's handlers, with ``/`` redirected to the landing notebook when serving a folder."""
-        handlers = super().init_handlers()
+        # Without TCP_NODELAY every widget update waits ~40 ms for the browser's delayed ACK.
+        handlers = no_delay(super().init_handlers())
         if not self.notebook_path:
             target = url_path_join(self.server_url or self.base_url, "voila/render", self.landing)
             handlers.insert(
