@@ -39,19 +39,8 @@ from playwright.sync_api import Page, sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from sim.ui.server import VoilaServer  # noqa: E402
+from sim.ui.server import CHROMIUM, CHROMIUM_ARGS, VoilaServer  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 SCENARIO = "klassenapp-vo3"
 # Both apps are left alone this long before a timed click, so that every click starts from a quiet
 # connection (back-to-back messages on a busy socket add delays unrelated to the app).

@@ -9,7 +9,6 @@ kernel without waiting for the 60 s refill delay meant for a training day.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -18,17 +17,8 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from sim.ui.server import CHROMIUM, CHROMIUM_ARGS
+
 SCENARIO = "klassenapp-vo3"
 SCRIPT = "<script>window.__pwned = 1</script>"
 
