@@ -648,7 +648,9 @@ class TrainerApp(W.VBox):
         if self._order:
             self.order_select.value = self._order[max(0, min(selected, len(self._order) - 1))]
         items = "".join(f"<li>{md_inline(labels[oid])}</li>" for oid in self._order)
-        self.order_view.value = f'<div aria-live="polite"><p>Jouw volgorde nu:</p><ol>{items}</ol></div>'
+        self.order_view.value = (
+            f'<div aria-live="polite" class="sim-order-now"><p>Jouw volgorde nu:</p><ol>{items}</ol></div>'
+        )
 
     def _move(self, step: int) -> None:
         current = self.order_select.value
