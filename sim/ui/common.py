@@ -250,6 +250,8 @@ CSS = """
 .sim-event { border-left: 4px solid #b7791f; padding: .3rem .8rem; margin: .4rem 0; background: #fffaf0; }
 .sim-sources { font-size: .9rem; color: #333; }
 .sim-timeline { font-size: .95rem; padding-left: 1.4rem; }
+.sim-steps { margin: .4rem 0; }
+.sim-steps > summary { cursor: pointer; font-weight: 600; padding: .2rem 0; }
 .sim-narrative { border-top: 2px solid #2f5d9a; margin-top: .6rem; padding-top: .3rem; }
 .sim-code { font-family: monospace; font-size: 1.05rem; background: #f0f0f0; padding: 0 .3rem; }
 .sim-app button.sim-wide, .sim-app .sim-wide button { white-space: normal; height: auto; min-height: 2.2rem;

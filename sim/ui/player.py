@@ -10,10 +10,12 @@ The kernel stays lean: this module imports neither pandas nor plotly, nor any Vo
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -163,12 +165,15 @@ class TrainerApp(W.VBox):
         self.screen_name = "start"
         self._order: list[str] = []
         self._options: list[Option] = []
+        self._batching = False
+        self._pending_focus: W.Widget | None = None
 
         self.message = _html()
         self.screen = W.VBox(layout=FULL)
         self.js = W.Output(layout=W.Layout(height="0px", overflow="hidden"))
         self.children = (_html(CSS), self.message, self.screen, self.js)
-        self.guard = guarded(self.show_error)
+        guard = guarded(self.show_error)
+        self.guard: Callable[[Callable[..., Any]], Callable[..., Any]] = lambda fn: guard(self._batched(fn))
         try:
             if scenarios is not None:
                 self._loaded = {x.id: x for x in scenarios}
@@ -214,8 +219,52 @@ class TrainerApp(W.VBox):
     def _show(self, name: str, *widgets: W.Widget, focus: W.Widget | None = None) -> None:
         self.screen_name = name
         self.screen.children = widgets
-        if focus is not None:
+        if focus is None:
+            return
+        if self._batching:
+            self._pending_focus = focus  # after the new screen's state has been sent
+        else:
             focus.focus()
+
+    def _widgets(self) -> Iterator[W.Widget]:
+        """Every widget of the app, the screen container and the narrative first (see :meth:`_batched`)."""
+        yield self.screen
+        yield self.play_view
+        seen = {id(self.screen), id(self.play_view)}
+        for value in vars(self).values():
+            items = value.values() if isinstance(value, dict) else value if isinstance(value, list | tuple) else [value]
+            for item in items:
+                if isinstance(item, W.Widget) and id(item) not in seen:
+                    seen.add(id(item))
+                    yield item
+
+    def _batched(self, fn: Callable[..., Any]) -> Callable[..., Any]:
+        """Run a callback with every widget's changes held back, then sent as one message per widget.
+
+        A decision changes up to a dozen properties (options, labels, button, timeline, narrative); one
+        message per changed widget instead of one per property makes the next screen appear sooner (each
+        message costs the kernel, the server and the browser). The messages leave in reverse order of
+        :meth:`_widgets`: the controls first, then the narrative with the decision's title, then the
+        screen container, then the focus.
+        """
+
+        @functools.wraps(fn)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            if self._batching:
+                return fn(*args, **kwargs)
+            self._batching = True
+            try:
+                with ExitStack() as stack:
+                    for widget in self._widgets():
+                        stack.enter_context(widget.hold_sync())
+                    return fn(*args, **kwargs)
+            finally:
+                self._batching = False
+                focus, self._pending_focus = self._pending_focus, None
+                if focus is not None:
+                    focus.focus()
+
+        return inner
 
     def _remember_in_url(self, token: str) -> None:
         """Put ``?hervat=<code>`` in the page address (no reload), so a plain refresh resumes this trainee.
@@ -436,6 +485,9 @@ class TrainerApp(W.VBox):
 
         In a preheated Voilà kernel this waits for the page request (everything else was built before).
         """
+        self._batched(self._read_request)()
+
+    def _read_request(self) -> None:
         try:
             from sim.ui.request import query_params
 
@@ -538,13 +590,11 @@ class TrainerApp(W.VBox):
         self.confirm_button = self._button("Bevestig keuze", self._on_confirm, "primary")
         self.confirm_button.add_class("sim-confirm")
         self.hint = _html()
-        self.timeline_view = _html()
         self.play_screen = (
             self.play_view,
             self.decision,
             _hbox([self.confirm_button, self.pause_button]),
             self.hint,
-            self.timeline_view,
         )
         # The pause screen
         self.pause_html = _html()
@@ -582,7 +632,6 @@ class TrainerApp(W.VBox):
         self.confirm_button.tooltip = CONFIRM_TEXT[node.kind]
         self.confirm_button.disabled = False
         self.hint.value = ""
-        self.timeline_view.value = self._timeline_html(run)
         hint = KIND_HINTS[node.kind].format(max=node.max or "")
         news = f'<section class="sim-news" role="status" aria-label="Wat er gebeurde">{news_html}</section>'
         self.play_view.value = (
@@ -590,6 +639,7 @@ class TrainerApp(W.VBox):
             f" · beslissing {len(state.choices) + 1}{who}</p>{self._resume_code_html()}"
             + state_html(state.vars, state.clock, before)
             + (news if news_html else "")
+            + self._timeline_html(run)
             + f'<div class="sim-narrative"><h2 id="beslispunt">{esc(node.title)}</h2>{md(node.text)}'
             f"<p><em>{esc(hint)}</em></p></div>"
         )
@@ -707,6 +757,7 @@ class TrainerApp(W.VBox):
         assert self.run is not None
         before = self.run.state
         self.confirm_button.disabled = True
+        self.confirm_button.send_state("disabled")  # now, not with the rest of the batch (a second click)
         try:
             new = self.run.choose(choice)
         except ChoiceError:
@@ -754,9 +805,13 @@ class TrainerApp(W.VBox):
         return "".join(parts)
 
     def _timeline_html(self, run: SavedRun) -> str:
+        """The decisions so far, folded away above the narrative (open it to look back).
+
+        Part of the play view's HTML, not a widget of its own: one message per decision fewer.
+        """
         state = run.state
         if not state.choices:
-            return "<h2>Jouw stappen tot nu toe</h2><p>Nog geen beslissingen genomen.</p>"
+            return ""
         scenario = run.engine.scenario
         steps = scenario.protocol.steps
         items = []
@@ -776,7 +831,10 @@ class TrainerApp(W.VBox):
                 f"<li><strong>{esc(fmt_at(c.at))}</strong> · {esc(node.title if node else c.node)}: "
                 f"{choice_summary(scenario, node, c.choice)}{extra}</li>"
             )
-        return '<h2>Jouw stappen tot nu toe</h2><ol class="sim-timeline">' + "".join(items) + "</ol>"
+        return (
+            f'<details class="sim-steps"><summary>Jouw stappen tot nu toe ({len(items)})</summary>'
+            '<ol class="sim-timeline">' + "".join(items) + "</ol></details>"
+        )
 
     def _on_pause(self, _btn: Any = None) -> None:
         self.pause_html.value = (

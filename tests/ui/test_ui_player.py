@@ -113,8 +113,8 @@ def test_practice_shows_feedback_with_source(app, store):
     html = app.play_view.value
     assert "Feedback:" in html and "Bron:" in html and "Wat weet je al?" in html
     assert store.run(app.run.run_id).decisions == 1
-    assert "Jouw stappen tot nu toe" in app.timeline_view.value
-    assert "Gesprek met het slachtoffer" in app.timeline_view.value
+    assert "Jouw stappen tot nu toe (1)" in html
+    assert "Gesprek met het slachtoffer" in html
 
 
 def test_toets_holds_feedback_back(app):
@@ -409,3 +409,32 @@ def test_every_control_is_labelled(app, choose, scenario):
             assert w.description.strip() or w not in app.check_box.children, w
         elif isinstance(w, W.Text | W.Textarea | W.Dropdown | W.RadioButtons | W.Select):
             assert w.description.strip(), w
+
+
+def test_a_decision_sends_one_update_per_widget(app, monkeypatch):
+    """Does a confirmed decision reach the page as one update per changed widget, the narrative last, then focus?
+
+    Every message costs the kernel, the server and the browser time; a decision used to send a dozen.
+    """
+    start(app, "oefenen")
+    sent: list[tuple[W.Widget, dict]] = []
+    original = W.Widget._send
+
+    def spy(self, msg, buffers=None):
+        sent.append((self, msg))
+        return original(self, msg, buffers)
+
+    monkeypatch.setattr(W.Widget, "_send", spy)
+    app.radio.value = "luisteren"
+    sent.clear()
+    app.confirm_button.click()
+    updates = [(w, m) for w, m in sent if m.get("method") == "update"]
+    # first the button is disabled at once (a second click), then the batch
+    assert updates[0][0] is app.confirm_button and updates[0][1]["state"] == {"disabled": True}
+    batch = [w for w, _ in updates[1:]]
+    assert len(batch) == len(set(map(id, batch))), "a widget was updated twice in one decision"
+    assert app.radio in batch and app.confirm_button in batch
+    assert batch.index(app.play_view) > batch.index(app.radio), "the narrative must come after the options"
+    assert len(updates) <= 5
+    customs = [(w, m) for w, m in sent if m.get("method") == "custom"]
+    assert customs and customs[-1][0] is app.radio and sent[-1][1].get("method") == "custom"
