@@ -35,11 +35,14 @@ def _link_open(renderer: Any, tokens: Any, idx: int, options: Any, env: Any) -> 
 _MD.add_render_rule("link_open", _link_open)
 
 
+# A scenario's texts come back on every screen (timeline, feedback, debrief): render each once.
+@functools.lru_cache(maxsize=2048)
 def md(text: str | None) -> str:
     """Markdown to HTML; raw HTML in the text is shown as text, never passed through."""
     return _MD.render(text or "")
 
 
+@functools.lru_cache(maxsize=2048)
 def md_inline(text: str | None) -> str:
     """Markdown of one line (no surrounding ``<p>``), as safe as :func:`md`."""
     return _MD.renderInline(text or "")
