@@ -47,13 +47,12 @@ def main() -> int:
     if "--postgres" in sys.argv:
         import os
 
-        from sqlalchemy import create_engine, text
+        import psycopg
 
         base = os.environ["SIM_TEST_DATABASE_URL"]
         schema = f"bench_{uuid.uuid4().hex[:10]}"
-        admin = create_engine(base)
-        with admin.begin() as conn:
-            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        admin = psycopg.connect(base.replace("postgresql+psycopg:", "postgresql:", 1), autocommit=True)
+        admin.execute(f'CREATE SCHEMA "{schema}"')
         url = f"{base}{'&' if '?' in base else '?'}options=-csearch_path%3D{schema}"
     else:
         folder = tempfile.mkdtemp(prefix="bench-dash-")
@@ -64,8 +63,7 @@ def main() -> int:
         start = time.perf_counter()
         decisions = bulk_runs(store, code, scenario, n)
         print(
-            f"stored {n} finished runs ({decisions} decisions) in {time.perf_counter() - start:.1f} s;"
-            f" {store.engine.dialect.name}"
+            f"stored {n} finished runs ({decisions} decisions) in {time.perf_counter() - start:.1f} s; {store.dialect}"
         )
 
         baseline = timed(lambda: store.session_run_rows(code), 5)
@@ -106,8 +104,8 @@ def main() -> int:
 
             shutil.rmtree(folder, ignore_errors=True)
         if schema:
-            with admin.begin() as conn:
-                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+            admin.close()
 
 
 if __name__ == "__main__":

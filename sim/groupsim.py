@@ -15,12 +15,10 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import insert
-
 from sim.engine import Engine, RunState
 from sim.runs import SavedRun
 from sim.scenario import Scenario
-from sim.store import Store, decisions, normalise_code, participants, runs
+from sim.store import DECISION_COLUMNS, PARTICIPANT_COLUMNS, RUN_COLUMNS, Store, insert_sql, normalise_code
 
 REFLECTIONS = (
     "Ik zou eerder de zorgcoördinator erbij halen.",
@@ -155,9 +153,9 @@ def bulk_runs(
                 for k, c in enumerate(state.choices)
             )
         with store.tx() as conn:
-            conn.execute(insert(participants), part_rows)
-            conn.execute(insert(runs), run_rows)
-            conn.execute(insert(decisions), dec_rows)
+            conn.executemany(insert_sql("participants", PARTICIPANT_COLUMNS), part_rows)
+            conn.executemany(insert_sql("runs", RUN_COLUMNS), run_rows)
+            conn.executemany(insert_sql("decisions", DECISION_COLUMNS), dec_rows)
         total += len(dec_rows)
     return total
 

@@ -47,19 +47,17 @@ def store_url(request, tmp_path):
     base = os.environ.get("SIM_TEST_DATABASE_URL")
     if not base:
         pytest.skip("PostgreSQL tests need SIM_TEST_DATABASE_URL (.ci/run starts a server and sets it)")
-    from sqlalchemy import create_engine, text
+    import psycopg
 
     schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    admin = psycopg.connect(base.replace("postgresql+psycopg:", "postgresql:", 1), autocommit=True)
+    admin.execute(f'CREATE SCHEMA "{schema}"')
     sep = "&" if "?" in base else "?"
     try:
         yield f"{base}{sep}options=-csearch_path%3D{schema}"
     finally:
-        with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+        admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        admin.close()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import csv
 import threading
 
 import pytest
-from sqlalchemy import text
 
 from sim.groupsim import play_group, random_choice
 from sim.runs import SavedRun, scenario_by_id
@@ -127,8 +126,8 @@ def test_list_and_purge_sessions(store, scenario):
     assert store.session_runs(gone) == [] and store.session_participants(gone) == []
     assert len(store.session_decisions(keep)) == decisions_kept
     with store.tx() as conn:
-        orphans = conn.execute(text("SELECT count(*) FROM decisions WHERE run_id NOT IN (SELECT id FROM runs)"))
-        assert orphans.scalar_one() == 0
+        orphans = conn.execute("SELECT count(*) FROM decisions WHERE run_id NOT IN (SELECT id FROM runs)")
+        assert orphans.scalar() == 0
     with pytest.raises(StoreError):
         store.purge_session(gone)
 
@@ -200,9 +199,12 @@ def test_concurrent_writers_lose_nothing(store_url, scenario):
 def test_sqlite_runs_in_wal_mode_with_full_sync(tmp_path):
     """Is the default SQLite database in WAL mode, fsyncing every commit, in SIM_DATA_DIR?"""
     st = Store(f"sqlite:///{tmp_path / 'sim.db'}")
-    with st.engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar().lower() == "wal"
-        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+    assert st.dialect == "sqlite"
+    with st.tx() as conn:
+        assert conn.execute("PRAGMA journal_mode").scalar().lower() == "wal"
+        assert conn.execute("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.execute("PRAGMA foreign_keys").scalar() == 1
+        assert conn.execute("PRAGMA busy_timeout").scalar() == 10000
     st.dispose()
 
 
@@ -215,3 +217,90 @@ def test_default_url_follows_the_environment(tmp_path, monkeypatch):
     assert default_url() == f"sqlite:///{tmp_path / 'd' / 'sim.db'}"
     monkeypatch.setenv("SIM_DATABASE_URL", "postgresql+psycopg://x@127.0.0.1/y")
     assert default_url() == "postgresql+psycopg://x@127.0.0.1/y"
+
+
+def test_times_come_back_as_utc_and_sqlite_keeps_sqlalchemys_text(store):
+    """Are times returned timezone-aware in UTC, and stored in SQLite as the text the SQLAlchemy version wrote?"""
+    from datetime import UTC, datetime, timedelta
+
+    before = datetime.now(UTC)
+    code = store.create_session([SCENARIO])
+    store.join(code, "Merel")
+    session = store.session(code)
+    joined = store.session_participants(code)[0]["created_at"]
+    for when in (session["created_at"], joined):
+        assert when.tzinfo is not None and when.utcoffset() == timedelta(0)
+        assert before - timedelta(seconds=1) <= when <= datetime.now(UTC) + timedelta(seconds=1)
+    assert session["closed"] is False
+    if store.dialect == "sqlite":
+        with store.tx() as conn:
+            stored = conn.execute("SELECT created_at AS raw FROM sessions WHERE code = :code", {"code": code}).scalar()
+        assert isinstance(stored, str) and datetime.strptime(stored, "%Y-%m-%d %H:%M:%S.%f")
+        # A run written by the SQLAlchemy version (naive UTC text, closed as 0/1) reads the same.
+        pid, _, _ = store.join(code, "Oud")
+        with store.tx() as conn:
+            conn.execute(
+                "INSERT INTO runs (id, participant_id, session_code, scenario, digest, mode, seed, decisions, state,"
+                " created_at, updated_at) VALUES ('r-old', :pid, :code, 's', 'd', 'toets', 1, 0, '{}',"
+                " '2026-03-01 09:00:00.000001', '2026-03-01 09:30:00.250000')",
+                {"pid": pid, "code": code},
+            )
+        (row,) = store.session_run_rows(code)
+        assert row["updated_at"] == datetime(2026, 3, 1, 9, 30, 0, 250000, tzinfo=UTC)
+        since = datetime(2026, 3, 1, 10, 30, tzinfo=UTC).astimezone(UTC)
+        assert store.session_run_rows(code, since=since - timedelta(hours=1)) == [row]
+        assert store.session_run_rows(code, since=since) == []
+
+
+def test_one_store_serves_several_threads(store, scenario):
+    """Can the dashboard read one store from several threads while trainees write (one connection per thread)?"""
+    code = store.create_session([SCENARIO])
+    play_group(store, code, scenario, 2, seed=3)
+    errors: list[BaseException] = []
+
+    def reader() -> None:
+        try:
+            for _ in range(20):
+                assert len(store.session_run_rows(code)) >= 2
+                store.decisions_of(code)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(4)]
+    for t in threads:
+        t.start()
+    play_group(store, code, scenario, 2, seed=4, prefix="later")
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors
+    store.dispose()  # closes every thread's connection; the store opens new ones when used again
+    assert len(store.session_runs(code)) == 4
+
+
+def test_urls_with_and_without_sqlalchemys_driver_name(store_url):
+    """Are both postgresql:// and SQLAlchemy's postgresql+psycopg:// accepted (sqlite+pysqlite:/// too)?"""
+    dialect = "postgresql" if store_url.startswith("postgresql") else "sqlite"
+    plain = store_url.replace("postgresql+psycopg://", "postgresql://", 1)
+    with_driver = plain.replace("postgresql://", "postgresql+psycopg://", 1).replace(
+        "sqlite://", "sqlite+pysqlite://", 1
+    )
+    codes = []
+    for url in (plain, with_driver):
+        st = Store(url)
+        assert st.dialect == dialect
+        codes.append(st.create_session([SCENARIO]))
+        st.dispose()
+    st = Store(plain)
+    assert all(st.session(code)["closed"] is False for code in codes)  # the same database
+    st.dispose()
+
+
+def test_sql_is_written_once_for_both_databases():
+    """Does one SQL text with :name parameters become psycopg's %(name)s, leaving casts and percent signs intact?"""
+    from sim.store import _sql
+
+    sql = "SELECT x::text, '5%' FROM t WHERE a = :a AND b IN (:id_0, :id_1)"
+    assert _sql(sql, "sqlite") == sql
+    assert _sql(sql, "postgresql") == "SELECT x::text, '5%%' FROM t WHERE a = %(a)s AND b IN (%(id_0)s, %(id_1)s)"
+    with pytest.raises(StoreError):
+        Store("mysql://x@y/z")

@@ -328,12 +328,8 @@ def test_studiedag_join_errors(store, code, alias, text):
 def test_closed_session(store):
     """Does a closed session say so in Dutch?"""
     code = store.create_session([SCENARIO])
-    from sqlalchemy import update
-
-    from sim.store import sessions
-
     with store.tx() as conn:
-        conn.execute(update(sessions).where(sessions.c.code == code).values(closed=True))
+        conn.execute("UPDATE sessions SET closed = :closed WHERE code = :code", {"closed": True, "code": code})
     app = build_trainer(store=store)
     app.code_text.value = code
     app.alias_text.value = "Jip"
