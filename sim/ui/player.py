@@ -14,6 +14,7 @@ import functools
 import json
 import logging
 import os
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from pathlib import Path
@@ -75,6 +76,10 @@ KIND_HINTS = {
     "de knoppen Hoger en Lager. Bevestig daarna de volgorde.",
     "reflectie": "Schrijf je antwoord op. Het wordt bewaard, maar niet beoordeeld.",
 }
+# The second click of a double click lands on the next decision point's confirm button: the screen
+# changes within milliseconds, long before the second click. Where confirming untouched controls is a
+# decision of its own (the order as offered, an empty reflection), such a click is not taken as one.
+DOUBLE_CLICK = 0.6  # seconds; desktop double-click intervals are at most 0.5 s
 CONFIRM_TEXT = {
     "keuze": "Bevestig keuze",
     "meerkeuze": "Bevestig keuzes",
@@ -167,6 +172,8 @@ class TrainerApp(W.VBox):
         self._options: list[Option] = []
         self._batching = False
         self._pending_focus: W.Widget | None = None
+        self._shown_at = 0.0  # when the current decision point was shown (time.monotonic)
+        self._touched = False  # has the trainee changed the decision controls since?
 
         self.message = _html()
         self.screen = W.VBox(layout=FULL)
@@ -586,6 +593,8 @@ class TrainerApp(W.VBox):
             style=TEXT_DESC,
             continuous_update=False,
         )
+        for control in (self.order_select, self.reflection_text):
+            control.observe(self._on_touch, "value")
         self.decision = W.VBox(layout=FULL)
         self.confirm_button = self._button("Bevestig keuze", self._on_confirm, "primary")
         self.confirm_button.add_class("sim-confirm")
@@ -630,7 +639,6 @@ class TrainerApp(W.VBox):
         focus = self._build_decision(node, self._options)
         self.confirm_button.description = CONFIRM_TEXT[node.kind]
         self.confirm_button.tooltip = CONFIRM_TEXT[node.kind]
-        self.confirm_button.disabled = False
         self.hint.value = ""
         hint = KIND_HINTS[node.kind].format(max=node.max or "")
         news = f'<section class="sim-news" role="status" aria-label="Wat er gebeurde">{news_html}</section>'
@@ -644,6 +652,8 @@ class TrainerApp(W.VBox):
             f"<p><em>{esc(hint)}</em></p></div>"
         )
         self._show("play", *self.play_screen, focus=focus)
+        self._shown_at = time.monotonic()
+        self._touched = False
 
     def _build_decision(self, node: Node, options: list[Option]) -> W.Widget:
         """Put the widget for this kind of decision in place; return the control to focus."""
@@ -703,6 +713,7 @@ class TrainerApp(W.VBox):
         )
 
     def _move(self, step: int) -> None:
+        self._touched = True
         current = self.order_select.value
         if current not in self._order:
             self.hint.value = message_html("Kies eerst een stap in de lijst.")
@@ -744,8 +755,27 @@ class TrainerApp(W.VBox):
             return list(self._order)
         return self.reflection_text.value.strip() or "-"
 
+    def _on_touch(self, _change: Any = None) -> None:
+        self._touched = True
+
+    def _is_second_click(self) -> bool:
+        """Is this confirm the second click of a double click on the previous decision point?"""
+        assert self.run is not None
+        node = self.run.engine.node(self.run.state)
+        return (
+            node is not None
+            and node.kind in ("volgorde", "reflectie")
+            and not self._touched
+            and time.monotonic() - self._shown_at < DOUBLE_CLICK
+        )
+
     def _on_confirm(self, _btn: Any = None) -> None:
         if self.run is None or self.run.state.finished:
+            return
+        if self._is_second_click():
+            self.hint.value = message_html(
+                "Je klikte twee keer kort na elkaar. Bekijk eerst deze nieuwe vraag en bevestig dan opnieuw.", "info"
+            )
             return
         choice = self.current_choice()
         if choice is None:
@@ -756,12 +786,9 @@ class TrainerApp(W.VBox):
         """Make (and store) a decision, then show what follows."""
         assert self.run is not None
         before = self.run.state
-        self.confirm_button.disabled = True
-        self.confirm_button.send_state("disabled")  # now, not with the rest of the batch (a second click)
         try:
             new = self.run.choose(choice)
         except ChoiceError:
-            self.confirm_button.disabled = False
             self.hint.value = message_html("Deze keuze kan hier niet. Kijk nog eens naar de opties.")
             return
         except StoreError:
@@ -770,9 +797,6 @@ class TrainerApp(W.VBox):
             self.show_info("Deze beslissing was al opgeslagen. Je gaat verder vanaf de laatste opgeslagen stand.")
             self.show_play()
             return
-        except Exception:
-            self.confirm_button.disabled = False
-            raise
         self.clear_message()
         if new.finished:
             self.show_debrief()

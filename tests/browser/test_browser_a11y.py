@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from sim.ui.player import DOUBLE_CLICK
+
 pytestmark = pytest.mark.browser
 
 # Every control needs a name a screen reader can say: buttons their text, fields a label.
@@ -88,6 +90,8 @@ def test_every_screen_is_accessible(server, page, open_app, scenario):
         elif node.kind == "meerkeuze":
             for part in choice.split("+"):
                 page.get_by_role("checkbox", name=next(o.label for o in node.options if o.id == part)).check()
+        elif node.kind == "volgorde":
+            page.wait_for_timeout(DOUBLE_CLICK * 1000)  # the order as offered, after reading it
         elif node.kind == "reflectie":
             page.get_by_role("textbox", name="Jouw antwoord").fill("Reflectie")
         if node.id == "omvang":

@@ -10,6 +10,8 @@ import psutil
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from sim.ui.player import DOUBLE_CLICK
+
 pytestmark = pytest.mark.browser
 
 SCENARIO_TITLE = "Een foto in de klassenapp"
@@ -136,6 +138,9 @@ def play(page, scenario, choices: list[str], reflection: str = REFLECTION) -> No
             labels = {o.id: o.label for o in node.options}
             select = page.get_by_role("listbox", name="Volgorde")
             page.locator(".sim-order-now li").first.wait_for()
+            if kernel_order(page) == [labels[oid] for oid in want]:
+                # keeping the order as offered: a person reads it first (a quicker click is a double click)
+                page.wait_for_timeout(DOUBLE_CLICK * 1000)
             order_by_keyboard(page, select, [labels[oid] for oid in want])
             page.get_by_role("button", name="Bevestig volgorde").focus()
             page.keyboard.press("Enter")

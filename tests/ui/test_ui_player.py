@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+import time
 
 import ipywidgets as W
 import pytest
@@ -425,12 +426,49 @@ def test_a_decision_sends_one_update_per_widget(app, monkeypatch):
     sent.clear()
     app.confirm_button.click()
     updates = [(w, m) for w, m in sent if m.get("method") == "update"]
-    # first the button is disabled at once (a second click), then the batch
-    assert updates[0][0] is app.confirm_button and updates[0][1]["state"] == {"disabled": True}
-    batch = [w for w, _ in updates[1:]]
+    batch = [w for w, _ in updates]
     assert len(batch) == len(set(map(id, batch))), "a widget was updated twice in one decision"
-    assert app.radio in batch and app.confirm_button in batch
+    assert app.radio in batch and app.play_view in batch
     assert batch.index(app.play_view) > batch.index(app.radio), "the narrative must come after the options"
-    assert len(updates) <= 5
+    assert len(updates) <= 3  # keuze after keuze: the options, the narrative, the hint at most
     customs = [(w, m) for w, m in sent if m.get("method") == "custom"]
     assert customs and customs[-1][0] is app.radio and sent[-1][1].get("method") == "custom"
+
+
+def play_until(app: TrainerApp, kind: str) -> None:
+    """Play the reference path until the next decision point is of this kind."""
+    for choice in app.run.engine.scenario.data.reference:
+        if app.run.engine.node(app.run.state).kind == kind:
+            return
+        app.choose(choice.split("+") if "+" in choice else choice.split(">") if ">" in choice else choice)
+    raise AssertionError(f"no {kind} on the reference path")
+
+
+def test_a_double_click_does_not_confirm_the_next_order(app, monkeypatch):
+    """Does the second click of a double click leave the next decision point's offered order unconfirmed?
+
+    The screen changes within milliseconds, so the second click lands on the next confirm button.
+    """
+    start(app, "oefenen")
+    play_until(app, "volgorde")
+    decided = len(app.run.state.choices)
+    app.confirm_button.click()  # the second click, at once: not a decision
+    assert len(app.run.state.choices) == decided
+    assert "twee keer" in app.hint.value
+    # a moved step is a decision, however fast
+    app.order_select.value = app._order[1]
+    app.up_button.click()
+    app.confirm_button.click()
+    assert len(app.run.state.choices) == decided + 1
+
+
+def test_an_untouched_order_is_a_decision_after_a_moment(app, monkeypatch):
+    """Is the order as offered confirmed when the trainee confirms it after reading (not a double click)?"""
+    start(app, "oefenen")
+    play_until(app, "volgorde")
+    decided = len(app.run.state.choices)
+    clock = [time.monotonic() + 5]
+    monkeypatch.setattr("sim.ui.player.time.monotonic", lambda: clock[0])
+    app.confirm_button.click()
+    assert len(app.run.state.choices) == decided + 1
+    assert "twee keer" not in app.hint.value
