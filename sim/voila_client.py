@@ -364,8 +364,16 @@ class TraineeBot:
         else:
             checks = [m for m in page.visible() if page.models[m]["model_name"] == "CheckboxModel"]
             text = page.find("TextareaModel", "Jouw antwoord")
+            order = page.find("SelectModel", "Volgorde")
             if checks:
                 page.set(self.rng.choice(checks), value=True)
+            elif order is not None:
+                # A person looks at a step before keeping the offered order (an untouched order
+                # confirmed at once is taken for the second click of a double click).
+                state = page.models[order]["state"]
+                steps = len(state.get("_options_labels", []))
+                if steps > 1:
+                    page.set(order, index=((state.get("index") or 0) + 1) % steps)
             elif text is not None:
                 page.set(text, value="Ik neem mee: eerst het slachtoffer steunen.")
         button = self.confirm_button()
