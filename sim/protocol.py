@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from sim.errors import InputError, suggest
 from sim.expr import Condition, ExprError, Var, compile_condition
-from sim.yamlio import load_model, position
+from sim.yamlio import load_checked, position
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTOCOL_DIR = ROOT / "protocols"
@@ -444,25 +444,27 @@ def _check(data: ProtocolFile, tree: Any, path: str, profile: ProfileFile | None
 
 @functools.lru_cache(maxsize=16)
 def _load_cached(path: str, profile_path: str | None, mtimes: tuple[float, ...]) -> Protocol:
-    data, tree = load_model(ProtocolFile, path)
-    base = _check(data, tree, path)
+    data, base = load_checked(ProtocolFile, path, lambda d, tree: (d, _check(d, tree, path)))
     if profile_path is None:
         return base
-    prof, ptree = load_model(ProfileFile, profile_path)
-    if prof.protocol != data.id:
-        line, col = position(ptree, ("protocol",))
-        raise InputError(profile_path, line, col, f"profile is for protocol '{prof.protocol}', not '{data.id}'")
-    for name, _ in prof.steps.items():
-        if name not in base.steps:
-            line, col = position(ptree, ("steps", name))
-            raise InputError(profile_path, line, col, f"unknown step '{name}'" + suggest(name, base.steps))
-    all_rule_ids = [r.id for kind in Rules.model_fields for r in getattr(data.rules, kind)]
-    for i, rid in enumerate(prof.remove_rules):
-        if rid not in all_rule_ids:
-            line, col = position(ptree, ("remove_rules", i))
-            raise InputError(profile_path, line, col, f"unknown rule '{rid}'" + suggest(rid, all_rule_ids))
-    merged = _apply_profile(data, prof)
-    return _check(merged, ptree, profile_path, prof)
+
+    def with_profile(prof: ProfileFile, ptree: Any) -> Protocol:
+        if prof.protocol != data.id:
+            line, col = position(ptree, ("protocol",))
+            raise InputError(profile_path, line, col, f"profile is for protocol '{prof.protocol}', not '{data.id}'")
+        for name, _ in prof.steps.items():
+            if name not in base.steps:
+                line, col = position(ptree, ("steps", name))
+                raise InputError(profile_path, line, col, f"unknown step '{name}'" + suggest(name, base.steps))
+        all_rule_ids = [r.id for kind in Rules.model_fields for r in getattr(data.rules, kind)]
+        for i, rid in enumerate(prof.remove_rules):
+            if rid not in all_rule_ids:
+                line, col = position(ptree, ("remove_rules", i))
+                raise InputError(profile_path, line, col, f"unknown rule '{rid}'" + suggest(rid, all_rule_ids))
+        merged = _apply_profile(data, prof)
+        return _check(merged, ptree, profile_path, prof)
+
+    return load_checked(ProfileFile, profile_path, with_profile)
 
 
 def profile_path(name: str) -> Path:

@@ -21,7 +21,7 @@ from pydantic import Field, StrictBool, StrictFloat, StrictInt, StrictStr, model
 from sim.errors import InputError, InputErrors, suggest
 from sim.expr import Condition, ExprError, Var, compile_condition
 from sim.protocol import Protocol, Role, SourceRef, Strict, load_protocol
-from sim.yamlio import load_model, position
+from sim.yamlio import load_checked, load_model, position
 
 SCHEMA_VERSION = 1
 SCHEMA_COMMENT = "# yaml-language-server: $schema="
@@ -432,11 +432,15 @@ def _load_cached(resolved: str, mtime: int, path: str) -> Scenario:
 
 
 def _load(path: str, text: str | None) -> Scenario:
-    data, tree = load_model(ScenarioFile, path, text)
-    errors, scenario = check(data, tree, path)
-    if errors or scenario is None:
-        raise InputErrors(errors)
-    return scenario
+    def checked(data: ScenarioFile, tree: Any) -> Scenario:
+        errors, scenario = check(data, tree, path)
+        if errors or scenario is None:
+            raise InputErrors(errors)
+        return scenario
+
+    if text is None:
+        return load_checked(ScenarioFile, path, checked)  # an unchanged file comes from the parse cache
+    return checked(*load_model(ScenarioFile, path, text))
 
 
 def check_scenario_file(path: str | Path, text: str | None = None) -> list[InputError]:

@@ -75,3 +75,70 @@ def test_syntax_error_is_located():
 def test_top_level_must_be_a_mapping():
     """Is a list at the top a clear error rather than a crash?"""
     assert "expected a mapping" in error_of("- 1\n- 2\n").message
+
+
+# --- the parse cache ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """An empty data folder, so the parse cache starts cold."""
+    monkeypatch.setenv("SIM_DATA_DIR", str(tmp_path / "data"))
+    return tmp_path / "data" / "parsed"
+
+
+def write_doc(path, text):
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_an_unchanged_file_comes_from_the_cache_and_a_changed_one_does_not(tmp_path, cache):
+    """Is a file parsed once and then read from the cache, until its text changes?"""
+    from sim.yamlio import cached_tree, has_lines, load_checked
+
+    path = write_doc(tmp_path / "doc.yaml", "items:\n  - at: 1\n    action: a\n")
+    first = cached_tree(path)
+    assert has_lines(first) and len(list(cache.glob("*.json"))) == 1
+    second = cached_tree(path)
+    assert not has_lines(second) and second == {"items": [{"at": 1, "action": "a"}]}
+    write_doc(path, "items:\n  - at: 2\n    action: b\n")
+    assert load_checked(Doc, path, lambda d, _t: d).items[0].action == "b"
+
+
+def test_a_broken_file_names_its_line_also_when_its_tree_is_cached(tmp_path, cache):
+    """Does a file that fails its check report the YAML line, the second time (cached tree) too?"""
+    from sim.yamlio import load_checked
+
+    path = write_doc(tmp_path / "doc.yaml", "items:\n  - at: 1\n    action: a\n  - at: gisteren\n    action: b\n")
+    for _ in range(2):
+        with pytest.raises(InputError) as info:
+            load_checked(Doc, path, lambda d, _t: d)
+        assert (info.value.line, info.value.col) == (4, 9)
+    assert list(cache.glob("*.json"))  # the tree was cached; its failure sent the loader back to the YAML
+
+
+def test_a_tampered_cache_entry_is_not_believed(tmp_path, cache):
+    """When a cached tree fails the model (a damaged or edited cache file), is the YAML read instead?"""
+    import json
+
+    from sim.yamlio import cached_tree, load_checked
+
+    path = write_doc(tmp_path / "doc.yaml", "items:\n  - at: 1\n    action: a\n")
+    cached_tree(path)
+    entry = next(cache.glob("*.json"))
+    data = json.loads(entry.read_text())
+    data["tree"] = {"items": [{"at": "x", "unknown": 1}]}
+    entry.write_text(json.dumps(data))
+    assert load_checked(Doc, path, lambda d, _t: d).items[0].action == "a"
+    entry.write_text("{not json")
+    assert load_checked(Doc, path, lambda d, _t: d).items[0].action == "a"
+
+
+def test_numbers_as_keys_are_not_cached_as_text(tmp_path, cache):
+    """Is a tree that JSON cannot hold exactly (a number as a mapping key) left out of the cache?"""
+    from sim.yamlio import cached_tree, has_lines
+
+    path = write_doc(tmp_path / "doc.yaml", "1: een\n2: twee\n")
+    cached_tree(path)
+    assert has_lines(cached_tree(path))  # parsed again: nothing was cached
+    assert not list(cache.glob("*.json"))

@@ -42,7 +42,7 @@ from voila.tornado.contentshandler import VoilaContentsHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
-from sim.ui.serve import TrainerVoila, no_delay
+from sim.ui.serve import TrainerVoila, no_delay, prepare
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
@@ -284,6 +284,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     if not any(not a.startswith("-") for a in args):
         args.insert(0, str(NOTEBOOKS))
+    prepare()
     RoomVoila.launch_instance(argv=args)
 
 

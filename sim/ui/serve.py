@@ -63,17 +63,27 @@ class TrainerVoila(Voila):
 
 
 def prepare() -> None:
-    """Before the kernels start: create the database tables and fill the scenario-card cache once.
+    """Before the kernels start: create the database tables, fill the scenario-card cache and the parse cache.
 
     Twenty preheated kernels starting together would otherwise each parse every scenario file and
-    race to create the tables.
+    race to create the tables. With the parse cache filled (``parsed/`` in the data folder), a kernel
+    loads a chosen scenario from JSON, without importing ruamel or parsing YAML.
     """
     try:
+        from sim.protocol import DEFAULT_PROTOCOL, PROFILE_DIR
+        from sim.runs import scenario_dir
+        from sim.scenario import scenario_files
         from sim.store import Store
         from sim.ui.catalogue import load_catalogue
+        from sim.yamlio import cached_tree
 
         Store()
         load_catalogue()
+        for path in [DEFAULT_PROTOCOL, *sorted(PROFILE_DIR.glob("*.yaml")), *scenario_files(scenario_dir())]:
+            try:
+                cached_tree(path)
+            except Exception as exc:  # noqa: BLE001 - a broken file is reported when a kernel loads it
+                print(f"sim.ui.serve: {path} is not cached: {exc}", file=sys.stderr)
     except Exception as exc:  # noqa: BLE001 - the kernels will report it in Dutch; the server still starts
         print(f"sim.ui.serve: could not prepare the data folder: {exc}", file=sys.stderr)
 
