@@ -45,7 +45,7 @@ test: $(STAMP)
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests (exit code 5); that counts as a failure." >&2; fi; \
 	exit $$rc
 ifneq ($(NOTEBOOKS),)
-	$(VPY) -m pytest --nbval-lax --nbval-current-env -p no:python notebooks/
+	SIM_DATA_DIR=$$(mktemp -d) $(VPY) -m pytest --nbval-lax --nbval-current-env -p no:python notebooks/
 else
 	@echo "make test: no notebooks/*.ipynb yet, skipping nbval."
 endif

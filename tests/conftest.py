@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 import pytest
 
 from sim.protocol import load_protocol
+
+
+def pytest_configure(config):
+    """Tests never write into the developer's data folder (database, card and parse caches)."""
+    os.environ.setdefault("SIM_DATA_DIR", tempfile.mkdtemp(prefix="sim-test-data-"))
 
 BASE_FACTS = {
     "slachtoffer_eigen_school": True,
