@@ -14,6 +14,7 @@ def pytest_configure(config):
     """Tests never write into the developer's data folder (database, card and parse caches)."""
     os.environ.setdefault("SIM_DATA_DIR", tempfile.mkdtemp(prefix="sim-test-data-"))
 
+
 BASE_FACTS = {
     "slachtoffer_eigen_school": True,
     "dader_bekend": True,
