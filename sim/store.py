@@ -29,9 +29,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sim.protocol import ROOT
+from sim import data_dir
 
-DEFAULT_DATA_DIR = ROOT / "data"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud in a room
 CODE_LENGTH = 6  # 32**6 ≈ 1.07e9 codes
 BUSY_TIMEOUT = 10  # seconds a SQLite writer waits for another kernel's transaction
@@ -163,7 +162,7 @@ def default_url() -> str:
     url = os.environ.get("SIM_DATABASE_URL")
     if url:
         return url
-    folder = Path(os.environ.get("SIM_DATA_DIR") or DEFAULT_DATA_DIR)
+    folder = data_dir()
     folder.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{folder / 'sim.db'}"
 
@@ -228,7 +227,7 @@ def _sql(sql: str, dialect: str) -> str:
 def _param(value: Any, dialect: str) -> Any:
     """A value as stored: datetimes in UTC, in SQLite as text in SQLAlchemy's format."""
     if isinstance(value, datetime):
-        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        value = _utc(value)
         if dialect == "sqlite":
             return value.strftime(SQLITE_TIME_FORMAT)
     return value
@@ -239,7 +238,7 @@ def _params(params: Mapping[str, Any] | None, dialect: str) -> dict[str, Any]:
 
 
 def _utc(value: Any) -> datetime:
-    """A stored timestamp (SQLite text or a PostgreSQL datetime) as an aware UTC datetime."""
+    """A timestamp (SQLite text, or a datetime; naive ones are UTC) as an aware UTC datetime."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from sim import data_dir
 from sim.store import Store, StoreError, normalise_code
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -192,8 +193,7 @@ class Studiedag:
         env["SIM_PRELOAD"] = ",".join(self.plan.scenarios)
         dash_env = dict(env)
         dash_env["SIM_SESSION"] = self.plan.code
-        data_dir = Path(os.environ.get("SIM_DATA_DIR") or ROOT / "data")
-        dash_env.setdefault("SIM_EXPORT_DIR", str(data_dir / "verslagen"))
+        dash_env.setdefault("SIM_EXPORT_DIR", str(data_dir() / "verslagen"))
         for cmd, e, name in ((trainee_cmd, env, "deelnemers"), (dashboard_cmd, dash_env, "dashboard")):
             if self.log_dir is not None:
                 self.log_dir.mkdir(parents=True, exist_ok=True)

@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from sim import data_dir
 from sim.errors import InputError, InputErrors, suggest
 
 MAX_BYTES = 2_000_000
@@ -218,7 +219,7 @@ def load_model(model: type[M], path: str | Path, text: str | None = None) -> tup
 
 def cache_dir() -> Path:
     """Where parsed trees are cached: ``parsed/`` in the data folder (``SIM_DATA_DIR``, default ``./data``)."""
-    return Path(os.environ.get("SIM_DATA_DIR") or Path(__file__).resolve().parents[1] / "data") / "parsed"
+    return data_dir() / "parsed"
 
 
 def cached_tree(path: str | Path) -> Any:

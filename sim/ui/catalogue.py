@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim import data_dir
 from sim.runs import scenario_dir
 from sim.scenario import Scenario, scenario_files
 
@@ -58,9 +59,9 @@ class Card:
 
 
 def _read_card(path: Path) -> Card:
-    from sim.yamlio import read_yaml
+    from sim.yamlio import cached_tree
 
-    d = read_yaml(path)
+    d = cached_tree(path)  # parsed once for the cards and for the kernels that load the scenario
     return Card(
         str(d["id"]),
         str(path),
@@ -78,9 +79,7 @@ def _read_card(path: Path) -> Card:
 
 def cards_cache_path() -> Path:
     """Where the scenario cards are cached: ``cards.json`` in the data folder."""
-    from sim.protocol import ROOT
-
-    return Path(os.environ.get("SIM_DATA_DIR") or ROOT / "data") / "cards.json"
+    return data_dir() / "cards.json"
 
 
 def load_catalogue(folder: str | Path | None = None, cache: Path | None = None) -> list[Card]:

@@ -70,7 +70,7 @@ def prepare() -> None:
     loads a chosen scenario from JSON, without importing ruamel or parsing YAML.
     """
     try:
-        from sim.protocol import DEFAULT_PROTOCOL, PROFILE_DIR
+        from sim.protocol import DEFAULT_PROTOCOL, available_profiles, profile_path
         from sim.runs import scenario_dir
         from sim.scenario import scenario_files
         from sim.store import Store
@@ -79,7 +79,8 @@ def prepare() -> None:
 
         Store()
         load_catalogue()
-        for path in [DEFAULT_PROTOCOL, *sorted(PROFILE_DIR.glob("*.yaml")), *scenario_files(scenario_dir())]:
+        profiles = [profile_path(name) for name in available_profiles()]
+        for path in [DEFAULT_PROTOCOL, *profiles, *scenario_files(scenario_dir())]:
             try:
                 cached_tree(path)
             except Exception as exc:  # noqa: BLE001 - a broken file is reported when a kernel loads it
