@@ -759,15 +759,21 @@ class TrainerApp(W.VBox):
         self._touched = True
 
     def _is_second_click(self) -> bool:
-        """Is this confirm the second click of a double click on the previous decision point?"""
+        """Is this confirm the second click of a double click on the previous decision point?
+
+        It is when it comes within :data:`DOUBLE_CLICK` of the screen and nothing was chosen yet: an
+        order or a reflection would otherwise be stored as offered, and a keuze or meerkeuze would
+        answer with "Kies eerst..." without saying why.
+        """
         assert self.run is not None
         node = self.run.engine.node(self.run.state)
-        return (
-            node is not None
-            and node.kind in ("volgorde", "reflectie")
-            and not self._touched
-            and time.monotonic() - self._shown_at < DOUBLE_CLICK
-        )
+        if node is None or time.monotonic() - self._shown_at >= DOUBLE_CLICK:
+            return False
+        if node.kind == "keuze":
+            return self.radio.value is None
+        if node.kind == "meerkeuze":
+            return not any(cb.value for cb in self.checks[: len(self._options)])
+        return not self._touched
 
     def _on_confirm(self, _btn: Any = None) -> None:
         if self.run is None or self.run.state.finished:

@@ -98,9 +98,11 @@ def test_intro_then_play(app, store):
     assert app.decision.children == (app.radio,)
 
 
-def test_keuze_needs_a_choice(app):
+def test_keuze_needs_a_choice(app, monkeypatch):
     """Does confirming without a choice give a Dutch hint and change nothing?"""
     start(app)
+    later = time.monotonic() + 5  # after reading the question, not the second click of a double click
+    monkeypatch.setattr("sim.ui.player.time.monotonic", lambda: later)
     app.confirm_button.click()
     assert "Kies eerst een optie" in app.hint.value
     assert len(app.run.state.choices) == 0
@@ -458,6 +460,24 @@ def test_a_double_click_does_not_confirm_the_next_order(app, monkeypatch):
     # a moved step is a decision, however fast
     app.order_select.value = app._order[1]
     app.up_button.click()
+    app.confirm_button.click()
+    assert len(app.run.state.choices) == decided + 1
+
+
+@pytest.mark.parametrize("kind", ["keuze", "meerkeuze"])
+def test_a_double_click_on_a_choice_says_why_nothing_happened(app, kind):
+    """Does the second click of a double click on a keuze or meerkeuze explain itself (not "Kies eerst")?"""
+    start(app, "oefenen")
+    play_until(app, kind)
+    decided = len(app.run.state.choices)
+    app.confirm_button.click()
+    assert len(app.run.state.choices) == decided
+    assert "twee keer" in app.hint.value and "Kies" not in app.hint.value
+    # a choice made at once is a decision, however fast
+    if kind == "keuze":
+        app.radio.value = app._options[0].id
+    else:
+        app.checks[0].value = True
     app.confirm_button.click()
     assert len(app.run.state.choices) == decided + 1
 
