@@ -11,9 +11,14 @@ import functools
 import html
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from markdown_it import MarkdownIt
+
+if TYPE_CHECKING:
+    import ipywidgets as W
+
+    from sim.store import Store
 
 log = logging.getLogger("sim.ui")
 
@@ -211,6 +216,38 @@ def guarded(show_error: Callable[[str], None]) -> Callable[[Callable[..., Any]],
         return inner
 
     return wrap
+
+
+class AppPlumbing:
+    """What the trainee app and the facilitator app share: the results store and the notice at the top.
+
+    The app sets ``self._store`` (a :class:`~sim.store.Store`, or None for the data folder's) and
+    ``self.message`` (an HTML widget above its screens).
+    """
+
+    _store: Store | None
+    message: W.HTML
+
+    @property
+    def store(self) -> Store:
+        """The results store (opened on first use)."""
+        if self._store is None:
+            from sim.store import Store
+
+            self._store = Store()
+        return self._store
+
+    def show_error(self, text: str) -> None:
+        """Show a Dutch error message at the top (announced by screen readers)."""
+        self.message.value = message_html(text, "error")
+
+    def show_info(self, text: str, kind: str = "info") -> None:
+        """Show a Dutch notice at the top."""
+        self.message.value = message_html(text, kind)
+
+    def clear_message(self) -> None:
+        """Remove the notice at the top."""
+        self.message.value = ""
 
 
 def message_html(text: str, kind: str = "error") -> str:

@@ -29,7 +29,7 @@ import ipywidgets as W
 
 from sim.dashboard import NodeStat, ScenarioView, SessionDashboard, SessionView
 from sim.store import Store, StoreError
-from sim.ui.common import CSS, esc, fmt_num, guarded, message_html
+from sim.ui.common import CSS, AppPlumbing, esc, fmt_num, guarded, message_html
 
 log = logging.getLogger("sim.ui")
 
@@ -348,7 +348,7 @@ def _file_link(data: bytes, filename: str, mime: str, text: str) -> str:
 # --- the app -------------------------------------------------------------------------------------
 
 
-class FacilitatorApp(W.VBox):
+class FacilitatorApp(AppPlumbing, W.VBox):
     """The facilitator's dashboard. Call :meth:`refresh` (or let it refresh itself every few seconds)."""
 
     def __init__(
@@ -383,17 +383,6 @@ class FacilitatorApp(W.VBox):
             self.children = (W.HTML(message_html("Het dashboard kon niet worden gestart. Laad de pagina opnieuw.")),)
 
     # -- plumbing ---------------------------------------------------------------------------------
-    @property
-    def store(self) -> Store:
-        """The results store."""
-        if self._store is None:
-            self._store = Store()
-        return self._store
-
-    def show_error(self, text: str) -> None:
-        """A Dutch error at the top."""
-        self.message.value = message_html(text, "error")
-
     def _button(self, text: str, handler: Any, style: str = "", tooltip: str | None = None) -> W.Button:
         btn = W.Button(description=text, button_style=style, tooltip=tooltip or text, layout=W.Layout(width="auto"))
         btn.on_click(self.guard(handler))

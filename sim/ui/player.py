@@ -33,6 +33,7 @@ from sim.ui.catalogue import Card, load_catalogue, load_library  # noqa: F401 - 
 from sim.ui.common import (
     CSS,
     ERROR_TEXT,
+    AppPlumbing,
     esc,
     fmt_at,
     guarded,
@@ -151,7 +152,7 @@ def choice_summary(scenario: Scenario, node: Node | None, choice: str) -> str:
     return " · ".join(labels)
 
 
-class TrainerApp(W.VBox):
+class TrainerApp(AppPlumbing, W.VBox):
     """The trainee app. Screens: ``start``, ``intro``, ``play``, ``pause``, ``debrief`` (see :attr:`screen_name`)."""
 
     def __init__(
@@ -199,25 +200,6 @@ class TrainerApp(W.VBox):
             )
 
     # -- plumbing ---------------------------------------------------------------------------------
-    @property
-    def store(self) -> Store:
-        """The results store (opened on first use)."""
-        if self._store is None:
-            self._store = Store()
-        return self._store
-
-    def show_error(self, text: str) -> None:
-        """Show a Dutch error message at the top (announced by screen readers)."""
-        self.message.value = message_html(text, "error")
-
-    def show_info(self, text: str, kind: str = "info") -> None:
-        """Show a Dutch notice at the top."""
-        self.message.value = message_html(text, kind)
-
-    def clear_message(self) -> None:
-        """Remove the notice at the top."""
-        self.message.value = ""
-
     def _button(self, text: str, handler: Callable[..., Any], style: str = "", tooltip: str | None = None) -> W.Button:
         btn = W.Button(description=text, button_style=style, tooltip=tooltip or text, layout=AUTO, style=BUTTON_STYLE)
         btn.on_click(self.guard(handler))
