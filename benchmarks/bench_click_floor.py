@@ -6,6 +6,8 @@ Three one-cell notebooks, served and clicked like ``bench_trainee_app.py`` (same
 same MutationObserver measurement, 0.3 s of quiet before each click), each click doing a little more
 of what a trainee's decision has to do on screen, without engine, store or HTML rendering:
 
+The notebooks are ``_voila_bench.CELLS``:
+
 1. ``floor``: one text changes (the floor of the trainee-app benchmark).
 2. ``narrative``: the text is replaced by a real play-screen narrative (≈2.7 KB of HTML).
 3. ``decision``: new radio options (one update), then the narrative, then the focus moves to the
@@ -19,11 +21,9 @@ compared with that in docs/trainee-app.md.
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -32,54 +32,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from bench_trainee_app import CLICK_JS, FLOOR_CELL, wait_quiet  # noqa: E402
+from _voila_bench import CELLS, floor_clicks, wait_quiet, write_notebook  # noqa: E402
 
 from sim.ui.server import CHROMIUM, CHROMIUM_ARGS, VoilaServer  # noqa: E402
-
-NARRATIVE_SETUP = """
-import ipywidgets as w
-from sim.runs import scenario_by_id
-from sim.engine import Engine
-from sim.ui.common import md, state_html
-scenario = scenario_by_id("klassenapp-vo3")
-state = Engine(scenario).start(1)
-node = scenario.nodes[state.node]
-PAGE = state_html(state.vars, state.clock, None)
-PAGE += f'<div class="sim-narrative"><h2>{node.title}</h2>{md(node.text)}</div>'
-button = w.Button(description='Klik')
-text = w.HTML('0')
-"""
-CELLS = {
-    "floor": FLOOR_CELL,
-    "narrative": NARRATIVE_SETUP + "def go(_b):\n"
-    "    n = int(text.value[:1]) + 1 if text.value[:1].isdigit() else 1\n"
-    "    text.value = str(n % 10) + PAGE\n"
-    "button.on_click(go)\n"
-    "w.VBox([button, text])",
-    "decision": NARRATIVE_SETUP
-    + "radio = w.RadioButtons(options=['a', 'b', 'c', 'd'], value=None, description='Jouw keuze')\n"
-    "def go(_b):\n"
-    "    n = int(text.value[:1]) + 1 if text.value[:1].isdigit() else 1\n"
-    "    with radio.hold_sync():\n"
-    "        radio.options = [f'{n}: optie {i}, een zin over wat je dan doet' for i in range(4)]\n"
-    "        radio.value = None\n"
-    "    text.value = str(n % 10) + PAGE\n"
-    "    radio.focus()\n"
-    "button.on_click(go)\n"
-    "w.VBox([button, radio, text])",
-}
-
-
-def write_notebooks(folder: Path) -> None:
-    """One notebook per cell of CELLS."""
-    for name, source in CELLS.items():
-        nb = {
-            "cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source}],
-            "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-            "nbformat": 4,
-            "nbformat_minor": 5,
-        }
-        (folder / f"{name}.ipynb").write_text(json.dumps(nb))
 
 
 def main() -> int:
@@ -90,7 +45,8 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-click-floor-"))
     folder = tmp / "notebooks"
     folder.mkdir()
-    write_notebooks(folder)
+    for name, source in CELLS.items():
+        write_notebook(folder, name, source)
     clicks: dict[str, list[float]] = {name: [] for name in CELLS}
     server = VoilaServer(folder, data_dir=tmp / "data", pools={"default": 1}, fill_delay=0, expect_pools=len(CELLS))
     with server, sync_playwright() as pw:
@@ -102,12 +58,7 @@ def main() -> int:
                 page = context.new_page()
                 page.goto(f"{server.url}/voila/render/{name}.ipynb")
                 page.get_by_role("button", name="Klik").wait_for()
-                page.locator(".widget-html-content").first.wait_for()
-                for _ in range(5):
-                    time.sleep(0.3)
-                    before = page.locator(".widget-html-content").first.text_content()
-                    ms = page.evaluate(CLICK_JS, ["button.jupyter-button", ".widget-html-content", before])
-                    clicks[name].append(ms)
+                clicks[name] += floor_clicks(page)
                 context.close()
         browser.close()
     floor = statistics.median(clicks["floor"])

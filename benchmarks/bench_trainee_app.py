@@ -5,7 +5,9 @@ Run: ``.venv/bin/python benchmarks/bench_trainee_app.py [--rounds N]`` (``make b
 Two servers are started the same way (``python -m sim.ui.serve``, the repository's ``voila.json``,
 preheated kernels, ipc transport; pools of one kernel, refilled at once so every page gets a
 preheated kernel): one serves ``notebooks/`` (the trainee app), the other a minimal notebook with
-one button whose click changes one text (the floor). Real Chromium (Debian's ``/usr/bin/chromium``)
+one button whose click changes one text (the floor), and, for the second measure only, the
+``decision`` notebook of ``_voila_bench.CELLS``: new radio options, a real narrative and the focus,
+with no app logic (what standard ipywidgets need to show any decision). Real Chromium (Debian's ``/usr/bin/chromium``)
 drives both, alternating, for ``--rounds`` page loads each. Measured:
 
 1. page → first decision clickable: from ``page.goto`` until the first control the person acts on
@@ -19,13 +21,13 @@ drives both, alternating, for ``--rounds`` page loads each. Measured:
 3. kernel memory: RSS (and USS) of the page's kernel process after the clicks (trainee: after
    playing a whole scenario to the debrief).
 
-Prints the medians and the three ratios trainee/floor (target ≤ 1.2).
+Prints the medians and the three ratios trainee/floor (target ≤ 1.2), and click → next screen
+against the decision floor (not a target; docs/trainee-app.md).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import statistics
@@ -40,64 +42,13 @@ from playwright.sync_api import Page, sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from _voila_bench import CELLS, CLICK_JS, SETTLE, floor_clicks, wait_quiet, write_notebook  # noqa: E402
+
 from sim.ui.server import CHROMIUM, CHROMIUM_ARGS, VoilaServer  # noqa: E402
 
 SCENARIO = "klassenapp-vo3"
-# Both apps are left alone this long before a timed click, so that every click starts from a quiet
-# connection (back-to-back messages on a busy socket add delays unrelated to the app).
-SETTLE = 0.3
-FLOOR_CELL = (
-    "import ipywidgets as w\n"
-    "button = w.Button(description='Klik')\n"
-    "text = w.HTML('0')\n"
-    "button.on_click(lambda _b: setattr(text, 'value', str(int(text.value) + 1)))\n"
-    "w.VBox([button, text])"
-)
-
-# In the page: click an element and resolve (ms) as soon as the DOM shows the next screen. A
-# MutationObserver checks after every change to the page, reading textContent (no forced layout), so
-# the measurement neither polls nor makes the page lay out more often than it would for a person.
-CLICK_JS = """
-([selector, waitFor, before]) => new Promise((resolve) => {
-  const done = () => {
-    const el = document.querySelector(waitFor);
-    return (el && el.textContent !== before) || document.querySelector('#nabespreking');
-  };
-  let t0 = 0;
-  const timer = setTimeout(() => { observer.disconnect(); resolve(-1); }, 30000);
-  const observer = new MutationObserver(() => {
-    if (done()) { observer.disconnect(); clearTimeout(timer); resolve(performance.now() - t0); }
-  });
-  observer.observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
-  t0 = performance.now();
-  document.querySelector(selector).click();
-})
-"""
-
-
-def floor_notebook(folder: Path) -> None:
-    """Write the minimal one-button notebook."""
-    nb = {
-        "cells": [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": FLOOR_CELL}],
-        "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}},
-        "nbformat": 4,
-        "nbformat_minor": 5,
-    }
-    (folder / "floor.ipynb").write_text(json.dumps(nb))
-
-
-def wait_quiet(server: VoilaServer, limit: float = 30.0) -> None:
-    """Wait until the server and its kernels are idle (a refilled pool kernel has finished starting)."""
-    deadline = time.monotonic() + limit
-    time.sleep(0.3)
-    while time.monotonic() < deadline:
-        procs = [psutil.Process(server.proc.pid)] + [psutil.Process(p) for p in server.kernel_pids()]
-        for p in procs:
-            p.cpu_percent(None)
-        time.sleep(0.5)
-        busy = sum(p.cpu_percent(None) for p in procs if p.is_running())
-        if busy < 5:
-            return
 
 
 def kernel_id(page: Page) -> str:
@@ -117,24 +68,18 @@ def memory(server: VoilaServer, page: Page) -> tuple[float, float]:
     return info.rss / 1e6, info.uss / 1e6
 
 
-def floor_round(server: VoilaServer, page: Page) -> dict[str, float]:
-    """One page load of the floor: time to the button, three clicks, memory."""
+def floor_round(server: VoilaServer, page: Page, name: str = "floor") -> dict[str, float]:
+    """One page load of a floor notebook: time to the button, five clicks, memory."""
     t0 = time.perf_counter()
-    page.goto(f"{server.url}/voila/render/floor.ipynb", wait_until="commit")
+    page.goto(f"{server.url}/voila/render/{name}.ipynb", wait_until="commit")
     button = page.get_by_role("button", name="Klik")
     button.wait_for(state="visible")
     while not button.is_enabled():
         time.sleep(0.002)
     first = time.perf_counter() - t0
-    page.locator(".widget-html-content").first.wait_for()
-    clicks = []
-    for _ in range(5):
-        time.sleep(SETTLE)
-        before = page.locator(".widget-html-content").first.text_content()
-        ms = page.evaluate(CLICK_JS, ["button.jupyter-button", ".widget-html-content", before])
-        clicks.append(ms / 1000)
+    clicks = floor_clicks(page)
     rss, uss = memory(server, page)
-    return {"first": first, "click": statistics.median(clicks), "rss": rss, "uss": uss}
+    return {"first": first, "click": statistics.median(clicks) / 1000, "rss": rss, "uss": uss}
 
 
 def choose_reference(page: Page, choice: str) -> None:
@@ -225,11 +170,12 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="bench-trainee-"))
     floor_dir = tmp / "floor"
     floor_dir.mkdir()
-    floor_notebook(floor_dir)
+    for name in ("floor", "decision"):
+        write_notebook(floor_dir, name, CELLS[name])
     pools = {"default": 1}
     trainer_server = VoilaServer(ROOT / "notebooks", data_dir=tmp / "data", pools=pools, fill_delay=0, expect_pools=2)
-    floor_server = VoilaServer(floor_dir, data_dir=tmp / "floor-data", pools=pools, fill_delay=0, expect_pools=1)
-    results: dict[str, list[dict[str, float]]] = {"trainer": [], "floor": []}
+    floor_server = VoilaServer(floor_dir, data_dir=tmp / "floor-data", pools=pools, fill_delay=0, expect_pools=2)
+    results: dict[str, list[dict[str, float]]] = {"trainer": [], "floor": [], "decision": []}
     resumes: list[float] = []
     with trainer_server, floor_server, sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -242,14 +188,15 @@ def main() -> int:
             wait_quiet(server)
         token = None
         for i in range(args.rounds):
-            for name in ("floor", "trainer") if i % 2 == 0 else ("trainer", "floor"):
-                server = floor_server if name == "floor" else trainer_server
+            order = ("floor", "trainer", "decision")
+            for name in order if i % 2 == 0 else reversed(order):
+                server = trainer_server if name == "trainer" else floor_server
                 wait_quiet(floor_server)
                 wait_quiet(trainer_server)
                 context = browser.new_context()
                 page = context.new_page()
-                if name == "floor":
-                    results[name].append(floor_round(server, page))
+                if name != "trainer":
+                    results[name].append(floor_round(server, page, name))
                 else:
                     results[name].append(trainer_round(server, page, reference))
                     if token is None:
@@ -283,6 +230,8 @@ def main() -> int:
     for label, key in rows:
         t, f = med("trainer", key), med("floor", key)
         print(f"{label:40} {t:10.3f} {f:10.3f} {t / f:7.2f}")
+    t, f = med("trainer", "click"), med("decision", "click")
+    print(f"{'(click vs the decision floor; not a target)':40} {t:10.3f} {f:10.3f} {t / f:7.2f}")
     t, f = med("trainer", "uss"), med("floor", "uss")
     print(f"{'(kernel memory USS, MB; not a target)':40} {t:10.3f} {f:10.3f} {t / f:7.2f}")
     if resumes:
