@@ -19,7 +19,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -33,18 +32,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sim.ui.server import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 
 TARGET_FIRST_SCREEN = 5.0  # s: every trainee's first screen usable
 TARGET_P95 = 0.250  # s: p95 latency of a decision
 TARGET_FREED = 120.0  # s: closed tabs free their kernels
-
-
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

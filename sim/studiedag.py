@@ -157,7 +157,8 @@ def server_commands(plan: Plan) -> tuple[list[str], list[str]]:
     return trainees, facilitator
 
 
-def _get(url: str, timeout: float = 5) -> tuple[int, bytes]:
+def http_get(url: str, timeout: float = 5) -> tuple[int, bytes]:
+    """Status and body of a GET; an HTTP error gives its status, no answer at all gives 0."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as resp:
             return resp.status, resp.read()
@@ -214,7 +215,7 @@ class Studiedag:
         while time.monotonic() < limit:
             if any(p.poll() is not None for p in self.procs):
                 return False
-            code, body = _get(status_url)
+            code, body = http_get(status_url)
             ready = 0
             if code == 200:
                 import json
@@ -223,7 +224,7 @@ class Studiedag:
             if ready != last and progress is not None:
                 progress(ready, plan.trainees)
             last = ready
-            if ready >= plan.trainees and _get(dash_url)[0] in (200, 302, 403):
+            if ready >= plan.trainees and http_get(dash_url)[0] in (200, 302, 403):
                 return True
             time.sleep(1)
         return False

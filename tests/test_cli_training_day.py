@@ -19,6 +19,8 @@ from sim.cli import main
 from sim.groupsim import play_group
 from sim.runs import scenario_by_id
 from sim.store import Store
+from sim.studiedag import http_get
+from sim.ui.server import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIO = "klassenapp-vo3"
@@ -142,20 +144,8 @@ def test_studiedag_unknown_scenario_or_code(data, capsys):
     assert code == 2 and "QQQQQQ" in err
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _status(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as resp:
-            return resp.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
+    return http_get(url, timeout=10)[0]
 
 
 @pytest.mark.slow
@@ -164,7 +154,7 @@ def test_studiedag_starts_both_servers_and_stops_on_ctrl_c(tmp_path):
     the trainees' server, and stop both on Ctrl-C?"""
     env = {**os.environ, "SIM_DATA_DIR": str(tmp_path / "data")}
     env.pop("SIM_DATABASE_URL", None)
-    port, dport = _free_port(), _free_port()
+    port, dport = free_port(), free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "sim", "studiedag", "--scenario", SCENARIO, "--deelnemers", "1",
          "--host", "127.0.0.1", "--port", str(port), "--dashboard-port", str(dport), "--logs", str(tmp_path / "logs")],

@@ -17,6 +17,7 @@ import pytest
 from sim.loadtest import run_load, start_server
 from sim.runs import scenario_by_id
 from sim.store import Store
+from sim.studiedag import http_get
 from sim.voila_client import TraineeBot
 
 SCENARIO = "klassenapp-vo3"
@@ -26,13 +27,7 @@ pytestmark = pytest.mark.slow
 
 def _status(url: str) -> int:
     """HTTP status of a GET (0 while nothing answers)."""
-    try:
-        with urllib.request.urlopen(url, timeout=10) as resp:
-            return resp.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-    except OSError:
-        return 0
+    return http_get(url, timeout=10)[0]
 
 
 def test_kill_9_loses_no_confirmed_decision_and_trainees_resume(tmp_path):
@@ -133,7 +128,8 @@ def test_dashboard_asks_for_the_facilitator_key_when_opened_to_the_network(tmp_p
     import sys
     import time
 
-    from sim.loadtest import ROOT, free_port
+    from sim.loadtest import ROOT
+    from sim.ui.server import free_port
 
     port = free_port()
     key = "sleutel-voor-de-test-123"
