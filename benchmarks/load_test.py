@@ -24,30 +24,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("n", type=int, nargs="?", default=10, help="number of simulated trainees (default 10)")
     parser.add_argument("--arrive", type=float, default=3.0, help="all arrive within this many seconds (default 3)")
-    parser.add_argument(
-        "--think",
-        type=float,
-        nargs=2,
-        default=(1.0, 3.0),
-        metavar=("MIN", "MAX"),
-        help="think time before each decision, in seconds (default 1 3)",
+    spans = (
+        ("--think", (1.0, 3.0), "think time before each decision, in seconds"),
+        ("--typing", (2.0, 6.0), "time to type the pseudonym before joining"),
+        ("--reading", (1.0, 3.0), "reading time before choosing and before beginning the scenario"),
     )
-    parser.add_argument(
-        "--typing",
-        type=float,
-        nargs=2,
-        default=(2.0, 6.0),
-        metavar=("MIN", "MAX"),
-        help="time to type the pseudonym before joining (default 2 6)",
-    )
-    parser.add_argument(
-        "--reading",
-        type=float,
-        nargs=2,
-        default=(1.0, 3.0),
-        metavar=("MIN", "MAX"),
-        help="reading time before choosing and before beginning the scenario (default 1 3)",
-    )
+    for flag, (low, high), text in spans:
+        parser.add_argument(
+            flag,
+            type=float,
+            nargs=2,
+            default=(low, high),
+            metavar=("MIN", "MAX"),
+            help=f"{text} (default {low:g} {high:g})",
+        )
     parser.add_argument("--scenario", default="klassenapp-vo3", help="scenario id (default klassenapp-vo3)")
     parser.add_argument("--workers", type=int, default=4, help="client processes (default 4)")
     parser.add_argument("--keep", action="store_true", help="keep the data folder and server log")
