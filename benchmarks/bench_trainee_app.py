@@ -47,13 +47,14 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from _voila_bench import CELLS, CLICK_JS, SETTLE, floor_clicks, wait_quiet, write_notebook  # noqa: E402
 
 from sim.ui.server import CHROMIUM, CHROMIUM_ARGS, VoilaServer  # noqa: E402
+from sim.voila_client import KERNEL_ID  # noqa: E402
 
 SCENARIO = "klassenapp-vo3"
 
 
 def kernel_id(page: Page) -> str:
     """The kernel id Voilà wrote into the page."""
-    found = re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', page.content())
+    found = KERNEL_ID.search(page.content())
     if not found:
         raise RuntimeError("no kernel id in the page")
     return found.group(1)

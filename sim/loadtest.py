@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim.ui.server import free_port
+from sim.ui.server import free_port, kernel_processes
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -87,16 +87,7 @@ class Server:
 
     def kernel_processes(self) -> list[Any]:
         """The server's kernel processes (psutil)."""
-        import psutil
-
-        try:
-            return [
-                p
-                for p in psutil.Process(self.proc.pid).children(recursive=True)
-                if "ipykernel" in " ".join(p.cmdline())
-            ]
-        except psutil.Error:
-            return []
+        return kernel_processes(self.proc.pid)
 
     def kill(self) -> None:
         """SIGKILL the server process only (as a crash would); its kernels notice and exit."""

@@ -78,8 +78,8 @@ KIND_HINTS = {
     "reflectie": "Schrijf je antwoord op. Het wordt bewaard, maar niet beoordeeld.",
 }
 # The second click of a double click lands on the next decision point's confirm button: the screen
-# changes within milliseconds, long before the second click. Where confirming untouched controls is a
-# decision of its own (the order as offered, an empty reflection), such a click is not taken as one.
+# changes within milliseconds, long before the second click. Such a click, before anything was chosen,
+# is not taken as a decision (the order as offered, an empty reflection) nor answered with "Kies eerst".
 DOUBLE_CLICK = 0.6  # seconds; desktop double-click intervals are at most 0.5 s
 CONFIRM_TEXT = {
     "keuze": "Bevestig keuze",

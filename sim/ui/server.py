@@ -45,6 +45,24 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def kernel_processes(server_pid: int) -> list[Any]:
+    """The ipykernel processes started by the server with this process id (psutil), gone ones left out."""
+    import psutil
+
+    try:
+        children = psutil.Process(server_pid).children(recursive=True)
+    except psutil.Error:
+        return []
+    out = []
+    for child in children:
+        try:
+            if "ipykernel" in " ".join(child.cmdline()):
+                out.append(child)
+        except psutil.Error:
+            continue
+    return out
+
+
 class VoilaServer:
     """A Voilà server in a child process (the repository's ``voila.json``, a free port, its own data folder)."""
 
@@ -131,9 +149,7 @@ class VoilaServer:
         """The process id of a kernel started by this server."""
         import psutil
 
-        if self.proc is None:
-            return None
-        for child in psutil.Process(self.proc.pid).children(recursive=True):
+        for child in self.kernel_processes():
             try:
                 if any(kernel_id in part for part in child.cmdline()):
                     return child.pid
@@ -143,18 +159,11 @@ class VoilaServer:
 
     def kernel_pids(self) -> list[int]:
         """Process ids of all kernels of this server."""
-        import psutil
+        return [child.pid for child in self.kernel_processes()]
 
-        if self.proc is None:
-            return []
-        out = []
-        for child in psutil.Process(self.proc.pid).children(recursive=True):
-            try:
-                if "ipykernel" in " ".join(child.cmdline()):
-                    out.append(child.pid)
-            except psutil.Error:
-                continue
-        return out
+    def kernel_processes(self) -> list[Any]:
+        """The kernel processes of this server (psutil)."""
+        return kernel_processes(self.proc.pid) if self.proc is not None else []
 
     def stop(self) -> None:
         """Stop the server (SIGTERM to its process group, then SIGKILL if needed)."""

@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from sim.ui.player import DOUBLE_CLICK
+from sim.voila_client import KERNEL_ID
 
 pytestmark = pytest.mark.browser
 
@@ -285,7 +286,7 @@ def test_studiedag_join_and_rejoin(server, browser, page, open_app):
 def test_closed_tab_frees_its_kernel(server, page, open_app):
     """Does closing the tab shut its kernel down (the shutdown beacon is accepted: disable_check_xsrf)?"""
     open_app()
-    kernel_id = re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', page.content()).group(1)
+    kernel_id = KERNEL_ID.search(page.content()).group(1)
     pid = server.kernel_pid(kernel_id)
     assert pid is not None
     page.close(run_before_unload=True)  # as a closing tab does: Voilà's beforeunload sends the beacon
