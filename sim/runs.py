@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Literal
 
 from sim.engine import Engine, RunState
-from sim.scenario import Scenario, load_scenario, scenario_files
+from sim.scenario import Scenario, load_scenario
 from sim.scoring import Report
 from sim.store import Store, StoreError
 from sim.validate import SCENARIO_DIR
@@ -32,11 +32,6 @@ def scenario_by_id(scenario_id: str) -> Scenario:
     if not path.exists() or "/" in scenario_id:
         raise StoreError(f"unknown scenario '{scenario_id}'")
     return load_scenario(path)
-
-
-def library() -> list[Scenario]:
-    """Every scenario of the library, in file order."""
-    return [load_scenario(p) for p in scenario_files(scenario_dir())]
 
 
 @dataclass

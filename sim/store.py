@@ -703,39 +703,32 @@ class Store:
 
     def decisions_of(self, code: str, run_ids: Sequence[str] | None = None) -> list[dict[str, Any]]:
         """Decisions (run, seq, node, choice) of a session's runs, all or only those of ``run_ids``."""
-        base = """SELECT d.run_id, d.seq, d.node, d.choice FROM decisions d JOIN runs r ON r.id = d.run_id
+        sql = """SELECT d.run_id, d.seq, d.node, d.choice FROM decisions d JOIN runs r ON r.id = d.run_id
             WHERE r.session_code = :code"""
-        out: list[dict[str, Any]] = []
-        for chunk in _chunks(run_ids):
-            sql, params = base, {"code": normalise_code(code)}
-            if chunk is not None:
-                listed, ids = _in("id", chunk)
-                sql += f" AND d.run_id IN ({listed})"
-                params.update(ids)
-            out.extend(self._read(sql + " ORDER BY d.run_id, d.seq", params))
-        return out
+        return list(self._rows_of_runs(sql, code, run_ids, "d.run_id", " ORDER BY d.run_id, d.seq"))
 
     def reports_of(self, code: str, run_ids: Sequence[str] | None = None) -> dict[str, str]:
         """Stored score reports (JSON text) of a session's finished runs, all or only those of ``run_ids``."""
-        out: dict[str, str] = {}
-        for chunk in _chunks(run_ids):
-            sql = "SELECT id, report FROM runs WHERE session_code = :code AND report IS NOT NULL"
-            params = {"code": normalise_code(code)}
-            if chunk is not None:
-                listed, ids = _in("id", chunk)
-                sql += f" AND id IN ({listed})"
-                params.update(ids)
-            out.update({r["id"]: r["report"] for r in self._read(sql, params)})
-        return out
+        sql = "SELECT id, report FROM runs WHERE session_code = :code AND report IS NOT NULL"
+        return {r["id"]: r["report"] for r in self._rows_of_runs(sql, code, run_ids, "id")}
 
     def states_of(self, code: str, run_ids: Sequence[str]) -> dict[str, str]:
         """Stored run states (JSON text) of some of a session's runs."""
-        out: dict[str, str] = {}
+        sql = "SELECT id, state FROM runs WHERE session_code = :code"
+        return {r["id"]: r["state"] for r in self._rows_of_runs(sql, code, run_ids, "id")}
+
+    def _rows_of_runs(
+        self, sql: str, code: str, run_ids: Sequence[str] | None, column: str, order: str = ""
+    ) -> Iterator[dict[str, Any]]:
+        """Rows of ``sql`` (which filters on ``:code``), for all runs or only ``run_ids`` (``column IN``, chunked)."""
         for chunk in _chunks(run_ids):
-            listed, params = _in("id", chunk or [])
-            sql = f"SELECT id, state FROM runs WHERE session_code = :code AND id IN ({listed})"
-            out.update({r["id"]: r["state"] for r in self._read(sql, {"code": normalise_code(code), **params})})
-        return out
+            params = {"code": normalise_code(code)}
+            where = ""
+            if chunk is not None:
+                listed, ids = _in("id", chunk)
+                where = f" AND {column} IN ({listed})"
+                params.update(ids)
+            yield from self._read(sql + where + order, params)
 
     def close_session(self, code: str, closed: bool = True) -> None:
         """Close a session to new participants (or open it again); who joined can still resume."""

@@ -106,6 +106,7 @@ def make_plan(
 ) -> Plan:
     """Check the scenarios, create or reuse the session, decide on the facilitator key."""
     from sim.runs import scenario_by_id, scenario_dir
+    from sim.scenario import scenario_files
 
     if code:
         session = store.session(code)
@@ -113,7 +114,7 @@ def make_plan(
             raise StoreError(f"Onbekende sessie '{normalise_code(code)}'. 'sim sessions' toont de sessies.")
         code, ids, title = session["code"], list(session["scenarios"]), session["title"]
     else:
-        known = sorted(p.stem for p in scenario_dir().glob("*.yaml"))
+        known = sorted(p.stem for p in scenario_files(scenario_dir()))
         ids = list(scenarios) or known
         for sid in ids:
             if sid not in known:

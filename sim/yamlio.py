@@ -17,14 +17,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from sim import data_dir
+from sim import data_dir, write_atomic
 from sim.errors import InputError, InputErrors, suggest
 
 MAX_BYTES = 2_000_000
@@ -243,10 +242,7 @@ def cached_tree(path: str | Path) -> Any:
     try:
         encoded = json.dumps({"sha256": digest, "tree": flat}, ensure_ascii=False)
         if json.loads(encoded)["tree"] == flat:  # e.g. numbers as mapping keys would come back as text
-            entry.parent.mkdir(parents=True, exist_ok=True)
-            tmp = entry.with_name(f".{entry.name}.{os.getpid()}")
-            tmp.write_text(encoded, encoding="utf-8")
-            os.replace(tmp, entry)
+            write_atomic(entry, encoded)
     except (OSError, ValueError, TypeError):
         pass  # not cached; the next load parses again
     return tree

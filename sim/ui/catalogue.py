@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sim import data_dir
+from sim import data_dir, write_atomic
 from sim.runs import scenario_dir
 from sim.scenario import Scenario, scenario_files
 
@@ -110,10 +109,7 @@ def load_catalogue(folder: str | Path | None = None, cache: Path | None = None) 
             log.warning("scenario %s cannot be read; left out of the list", path, exc_info=True)
     if any(cached.get(k) != v for k, v in fresh.items()):
         try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_name(f".{cache.name}.{os.getpid()}")
-            tmp.write_text(json.dumps({**cached, **fresh}, ensure_ascii=False), encoding="utf-8")
-            os.replace(tmp, cache)
+            write_atomic(cache, json.dumps({**cached, **fresh}, ensure_ascii=False))
         except OSError:
             log.warning("cannot write the card cache %s", cache)
     return out

@@ -240,7 +240,7 @@ class RoomVoila(TrainerVoila):
     def init_handlers(self) -> list[Any]:
         """Voilà's handlers with hidden notebooks refused, no notebook list, and the status address."""
         handlers = []
-        for spec in no_delay(super().init_handlers()):
+        for spec in super().init_handlers():  # TrainerVoila's: Nagle already off
             handler = spec[1] if len(spec) > 1 else None
             if handler is TornadoVoilaHandler:
                 spec = (spec[0], RoomRenderHandler, *spec[2:])
