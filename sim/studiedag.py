@@ -39,6 +39,8 @@ TRAINEE_PORT = 8866
 DASHBOARD_PORT = 8867
 CULL_IDLE = 90  # s: a closed tab without the unload beacon frees its kernel within CULL_IDLE + CULL_INTERVAL
 CULL_INTERVAL = 15
+WILDCARD = ("0.0.0.0", "", "::")  # listen on every interface
+LOOPBACK = ("127.0.0.1", "localhost")  # this computer only
 
 
 def lan_address() -> str:
@@ -79,15 +81,17 @@ class Plan:
     @property
     def trainee_url(self) -> str:
         """The address for the trainees (this computer's address on the room's network)."""
-        host = lan_address() if self.host in ("0.0.0.0", "", "::") else self.host
-        return f"http://{host}:{self.port}/?sessie={self.code}"
+        return f"http://{_public(self.host)}:{self.port}/?sessie={self.code}"
+
+    @property
+    def local_dashboard(self) -> bool:
+        """Is the dashboard reachable from this computer only?"""
+        return self.dashboard_host in LOOPBACK
 
     @property
     def dashboard_url(self) -> str:
         """The facilitator's address."""
-        host = "127.0.0.1" if self.dashboard_host in ("127.0.0.1", "localhost") else lan_address()
-        if self.dashboard_host not in ("0.0.0.0", "", "::", "127.0.0.1", "localhost"):
-            host = self.dashboard_host
+        host = "127.0.0.1" if self.local_dashboard else _public(self.dashboard_host)
         query = f"?token={self.key}" if self.key else ""
         return f"http://{host}:{self.dashboard_port}/{query}"
 
@@ -124,8 +128,7 @@ def make_plan(
             except Exception as exc:  # noqa: BLE001 - a broken file: say which, in Dutch
                 raise StoreError(f"Scenario '{sid}' kan niet worden geladen: {exc}") from exc
         code = store.create_session(ids, title)
-    local_dashboard = dashboard_host in ("127.0.0.1", "localhost")
-    if not local_dashboard and not key:
+    if dashboard_host not in LOOPBACK and not key:
         key = secrets.token_urlsafe(12)
     return Plan(code, title, ids, max(1, trainees), host, port, dashboard_host, dashboard_port, key or None)
 
@@ -170,7 +173,13 @@ def http_get(url: str, timeout: float = 5) -> tuple[int, bytes]:
 
 
 def _local(host: str) -> str:
-    return "127.0.0.1" if host in ("0.0.0.0", "", "::") else host
+    """The address to reach a server listening on ``host`` from this computer."""
+    return "127.0.0.1" if host in WILDCARD else host
+
+
+def _public(host: str) -> str:
+    """The address others use for a server listening on ``host`` (the room's network for a wildcard)."""
+    return lan_address() if host in WILDCARD else host
 
 
 class Studiedag:
@@ -256,9 +265,7 @@ class Studiedag:
         """What the facilitator needs to know, in Dutch."""
         plan = self.plan
         where = (
-            "alleen op deze computer"
-            if plan.dashboard_host in ("127.0.0.1", "localhost")
-            else "ook via het netwerk: alleen met de trainerssleutel"
+            "alleen op deze computer" if plan.local_dashboard else "ook via het netwerk: alleen met de trainerssleutel"
         )
         lines = [
             "",
