@@ -59,6 +59,27 @@ def test_names_only_when_asked(app_store):
     assert "Verborgen-1" not in app.people_view.value
 
 
+def test_opening_a_session_reads_it_once(app_store, monkeypatch):
+    """Is the session read into one dashboard when the app opens, and kept when names are switched on?
+
+    Each dashboard reads every run of the session; a 10,000-run session read twice at start-up, or
+    again from nothing to change the labels, costs the facilitator seconds.
+    """
+    store, code = app_store
+    built = []
+
+    class Counted(SessionDashboard):
+        def __init__(self, *args, **kwargs):
+            built.append(self)
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr("sim.ui.facilitator.SessionDashboard", Counted)
+    app = build_facilitator(store, code, autostart=False)
+    assert len(built) == 1 and app.dashboard is built[0]
+    app.names_check.value = True
+    assert len(built) == 1 and "Verborgen-1" in app.people_view.value
+
+
 def test_refresh_picks_up_new_decisions(app_store):
     """After more play, does a refresh show the new numbers?"""
     store, code = app_store

@@ -28,7 +28,7 @@ from typing import Any
 import ipywidgets as W
 
 from sim.dashboard import NodeStat, ScenarioView, SessionDashboard, SessionView
-from sim.store import Store, StoreError
+from sim.store import Store, StoreError, normalise_code
 from sim.ui.common import CSS, AppPlumbing, esc, fmt_num, guarded, message_html
 
 log = logging.getLogger("sim.ui")
@@ -369,6 +369,7 @@ class FacilitatorApp(AppPlumbing, W.VBox):
         self.dashboard: SessionDashboard | None = None
         self.view: SessionView | None = None
         self._signature = ""
+        self._loading = False
         self._figures: dict[str, str] = {}
         self._task: Any = None
         self.message = W.HTML()
@@ -391,7 +392,7 @@ class FacilitatorApp(AppPlumbing, W.VBox):
     # -- layout -----------------------------------------------------------------------------------
     def _build(self, code: str | None) -> None:
         self.session_select = W.Dropdown(description="Sessie", options=[], style={"description_width": "initial"})
-        self.session_select.observe(self.guard(lambda _c: self._select_session()), "value")
+        self.session_select.observe(self.guard(self._on_session_change), "value")
         self.refresh_button = self._button(
             "Vernieuwen", lambda _b=None: self.refresh(), tooltip="Lees de nieuwste stand"
         )
@@ -399,7 +400,7 @@ class FacilitatorApp(AppPlumbing, W.VBox):
             value=True, description=f"Elke {fmt_num(self.refresh_seconds, 0)} seconden vernieuwen", indent=False
         )
         self.names_check = W.Checkbox(value=False, description="Toon schuilnamen", indent=False)
-        self.names_check.observe(self.guard(lambda _c: self._select_session()), "value")
+        self.names_check.observe(self.guard(self._on_names), "value")
         self.close_button = self._button("Sessie sluiten voor nieuwe deelnemers", self._on_close_session)
         self.summary = W.HTML()
         # New session
@@ -490,7 +491,7 @@ class FacilitatorApp(AppPlumbing, W.VBox):
 
     def _library(self) -> list[Any]:
         try:
-            from sim.ui.player import load_library
+            from sim.ui.catalogue import load_library
 
             return load_library()
         except Exception:  # noqa: BLE001
@@ -502,19 +503,35 @@ class FacilitatorApp(AppPlumbing, W.VBox):
         options = [
             (f"{s['code']} · {s['title']} · {s['participants']} deelnemers", s["code"]) for s in reversed(sessions)
         ]
-        wanted = (code or "").upper().replace(" ", "").replace("-", "")
-        self.session_select.options = options
+        wanted = normalise_code(code or "")
         codes = [c for _, c in options]
-        if wanted in codes:
-            self.session_select.value = wanted
-        elif codes:
-            self.session_select.value = codes[0]
-        else:
-            self.summary.value = (
-                "<p>Er is nog geen sessie. Maak er een in het tabblad 'Nieuwe sessie' of start de studiedag met "
-                "<code>sim studiedag</code>.</p>"
-            )
+        self._loading = True  # the dropdown changes up to twice here; the dashboard is built once, below
+        try:
+            self.session_select.options = options
+            if wanted in codes:
+                self.session_select.value = wanted
+            elif codes:
+                self.session_select.value = codes[0]
+            else:
+                self.summary.value = (
+                    "<p>Er is nog geen sessie. Maak er een in het tabblad 'Nieuwe sessie' of start de studiedag "
+                    "met <code>sim studiedag</code>.</p>"
+                )
+        finally:
+            self._loading = False
         self._select_session()
+
+    def _on_session_change(self, _change: Any = None) -> None:
+        if not self._loading:
+            self._select_session()
+
+    def _on_names(self, _change: Any = None) -> None:
+        """Show or hide the pseudonyms: the same dashboard, drawn again (nothing is read again)."""
+        if self.dashboard is None:
+            return
+        self.dashboard.show_names = self.names_check.value
+        self._signature = ""
+        self.refresh()
 
     def _select_session(self) -> None:
         code = self.session_select.value

@@ -29,7 +29,7 @@ from sim.engine import ChoiceError, Engine, RunState
 from sim.runs import Mode, SavedRun
 from sim.scenario import Node, Option, Scenario, load_scenario
 from sim.store import Store, StoreError
-from sim.ui.catalogue import Card, load_catalogue, load_library  # noqa: F401 - load_library: used by facilitator
+from sim.ui.catalogue import Card, load_catalogue
 from sim.ui.common import (
     CSS,
     ERROR_TEXT,
