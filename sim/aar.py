@@ -22,8 +22,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sim.dashboard import SessionView
+from sim.dashboard import SessionView, iter_prompts
 from sim.protocol import Protocol
+from sim.report import fmt_points
 from sim.scenario import Scenario
 
 STRENGTH_SHARE = 0.75  # a strength: at least this share of the finished runs did it right
@@ -97,11 +98,6 @@ def _pct(part: int, whole: int) -> str:
     return f"{round(100 * part / whole)}%" if whole else "0%"
 
 
-def _num(value: float) -> str:
-    text = f"{value:.1f}".rstrip("0").rstrip(".")
-    return text.replace(".", ",")
-
-
 def _roles(protocol: Protocol, step_id: str) -> str:
     step = protocol.steps.get(step_id)
     if step is None or not step.roles:
@@ -164,8 +160,8 @@ def build_review(
         scores_sorted = sorted(scores)
         median = scores_sorted[len(scores_sorted) // 2]
         happened.append(
-            f"De gemiddelde score was {_num(sum(scores) / len(scores))} van 100 (mediaan {_num(median)}, "
-            f"laagste {_num(scores_sorted[0])}, hoogste {_num(scores_sorted[-1])})."
+            f"De gemiddelde score was {fmt_points(sum(scores) / len(scores))} van 100 (mediaan {fmt_points(median)}, "
+            f"laagste {fmt_points(scores_sorted[0])}, hoogste {fmt_points(scores_sorted[-1])})."
         )
     for sv in view.scenarios:
         if sv.endings:
@@ -185,7 +181,9 @@ def build_review(
     if phase_means:
         low = min(phase_means, key=lambda x: x[1])
         high = max(phase_means, key=lambda x: x[1])
-        happened.append(f"Sterkste fase: {high[0]} ({_num(high[1])}); zwakste fase: {low[0]} ({_num(low[1])}).")
+        happened.append(
+            f"Sterkste fase: {high[0]} ({fmt_points(high[1])}); zwakste fase: {low[0]} ({fmt_points(low[1])})."
+        )
 
     # 3. Strengths: units most of the group did right (merged over the scenarios).
     units: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -263,7 +261,6 @@ def build_review(
         if len(improvements) >= MAX_POINTS:
             break
     harm_merged: dict[str, dict[str, Any]] = {}
-    finished_total = sum(sv.finished for sv in view.scenarios)
     for sv in view.scenarios:
         for h in sv.harmful:
             m = harm_merged.setdefault(h.id, {"stat": h, "runs": 0, "options": []})
@@ -277,7 +274,7 @@ def build_review(
             Point(
                 title=f"Schadelijk: {h.title}",
                 text=" ".join(h.why.split()),
-                evidence=f"In {m['runs']} van {finished_total} afgeronde runs ({_pct(m['runs'], finished_total)})"
+                evidence=f"In {m['runs']} van {view.finished} afgeronde runs ({_pct(m['runs'], view.finished)})"
                 + (f", gekozen via {via}." if via else "."),
                 steps=[h.title],
                 sources=cite(list(h.sources)),
@@ -295,7 +292,7 @@ def build_review(
         within = _deadline(protocol, sid)
         bits = [f"Leg vast wie '{step.title}' doet" + (f" (in het stappenplan: {who})" if who else "")]
         if within is not None:
-            bits.append(f"uiterlijk wanneer (het stappenplan zegt: binnen {_num(within)} uur na de melding)")
+            bits.append(f"uiterlijk wanneer (het stappenplan zegt: binnen {fmt_points(within)} uur na de melding)")
         else:
             bits.append("op welk moment")
         bits.append("en hoe het wordt vastgelegd")
@@ -342,7 +339,7 @@ def build_review(
         )
     )
 
-    discussion = [(sv.title, n.title, n.prompt) for sv in view.scenarios for n in sv.nodes if n.prompt]
+    discussion = list(iter_prompts(view))
     discussion += [(sv.title, "Algemeen", q) for sv in view.scenarios for q in sv.discussion]
     titles = {}
     for doc in protocol.data.sources.values():
@@ -420,7 +417,7 @@ def review_html(review: Review) -> str:
     if r.phase_means:
         out.append('<table><caption>Gemiddelde score per fase</caption><thead><tr><th scope="col">Fase</th>')
         out.append('<th scope="col">Gemiddeld (van 100)</th><th scope="col">Runs</th></tr></thead><tbody>')
-        out += [f"<tr><td>{_e(t)}</td><td>{_num(v)}</td><td>{n}</td></tr>" for t, v, n in r.phase_means]
+        out += [f"<tr><td>{_e(t)}</td><td>{fmt_points(v)}</td><td>{n}</td></tr>" for t, v, n in r.phase_means]
         out.append("</tbody></table>")
     out.append(f"<h2>{HEADINGS['strengths']}</h2>")
     out += [_point_html(p, "good") for p in r.strengths] or [
@@ -526,7 +523,7 @@ def review_pdf(review: Review, path: str | Path) -> Path:
         story.append(Paragraph(_p("• " + line), body))
     if r.phase_means:
         story.append(Spacer(1, 4 * mm))
-        data = [["Fase", "Gemiddeld (van 100)", "Runs"]] + [[t, _num(v), str(n)] for t, v, n in r.phase_means]
+        data = [["Fase", "Gemiddeld (van 100)", "Runs"]] + [[t, fmt_points(v), str(n)] for t, v, n in r.phase_means]
         table = Table(data, hAlign="LEFT")
         table.setStyle(
             TableStyle(
