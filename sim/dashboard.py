@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sim.scenario import Scenario
+from sim.scenario import Scenario, choice_parts
 from sim.store import Store, StoreError, normalise_code
 
 KIND_LABELS = {
@@ -507,7 +507,7 @@ class SessionDashboard:
                 kind = _kind(scenario, node_id)
                 if kind == "reflectie":
                     continue
-                parts = _parts(kind, choice)
+                parts = choice_parts(kind, choice)
                 for part in parts:
                     picks[node_id][part] += m
                 if kind in ("meerkeuze", "volgorde"):
@@ -775,28 +775,9 @@ def _kind(scenario: Scenario | None, node_id: str) -> str:
     return "keuze"
 
 
-def _parts(kind: str, choice: str) -> list[str]:
-    if kind == "meerkeuze":
-        return [p for p in choice.split("+") if p]
-    if kind == "volgorde":
-        return [p for p in choice.split(">") if p]
-    if kind == "reflectie":
-        return []
-    return [choice]
-
-
-def _label(scenario: Scenario | None, node_id: str, option_id: str) -> str:
-    node = scenario.nodes.get(node_id) if scenario else None
-    if node is not None:
-        for opt in node.options:
-            if opt.id == option_id:
-                return opt.label
-    return option_id
-
-
 def _combo_label(scenario: Scenario | None, node_id: str, kind: str, choice: str) -> str:
-    parts = _parts(kind, choice)
-    labels = [_short(_label(scenario, node_id, p), 40 if len(parts) > 1 else 80) for p in parts]
+    parts = choice_parts(kind, choice)
+    labels = [_short(scenario.option_label(node_id, p) if scenario else p, 40 if len(parts) > 1 else 80) for p in parts]
     if kind == "volgorde":
         return " → ".join(labels)
     return " + ".join(labels)
@@ -807,7 +788,7 @@ def _is_harmful(scenario: Scenario | None, node_id: str, kind: str, choice: str)
     if node is None or scenario is None:
         return False
     steps = scenario.protocol.steps
-    for part in _parts(kind, choice):
+    for part in choice_parts(kind, choice):
         opt = next((o for o in node.options if o.id == part), None)
         if opt is not None and any(s in steps and steps[s].kind == "schadelijk" for s in opt.steps):
             return True
@@ -841,7 +822,7 @@ def store_counts(store: Store, code: str) -> dict[str, Any]:
         if sid not in kinds:
             kinds[sid] = _default_loader(sid)
         kind = _kind(kinds[sid], d["node"])
-        for part in _parts(kind, d["choice"]):
+        for part in choice_parts(kind, d["choice"]):
             picks[sid][d["node"]][part] += 1
         picks[sid][d["node"]]["__beslissingen__"] += 1
     return {

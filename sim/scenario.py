@@ -179,6 +179,26 @@ class Scenario:
         """The scenario's facts with the protocol's defaults filled in."""
         return self.protocol.resolve_facts(self.data.facts)
 
+    def option_label(self, node_id: str, option_id: str) -> str:
+        """The label of an option (its id when the scenario no longer has it)."""
+        node = self.nodes.get(node_id)
+        if node is not None:
+            for opt in node.options:
+                if opt.id == option_id:
+                    return opt.label
+        return option_id
+
+
+def choice_parts(kind: str, choice: str) -> list[str]:
+    """The option ids in a stored choice: ``a`` (keuze), ``a+b`` (meerkeuze), ``a>b`` (volgorde, in order).
+
+    A reflectie stores free text, which names no option: ``[]``.
+    """
+    if kind == "reflectie":
+        return []
+    sep = {"meerkeuze": "+", "volgorde": ">"}.get(kind)
+    return [part for part in (choice.split(sep) if sep else [choice]) if part]
+
 
 def vocabulary(protocol: Protocol, data: ScenarioFile) -> dict[str, Var]:
     """Names a scenario condition may read."""

@@ -185,3 +185,13 @@ def test_raw_html_detection(text):
 def test_committed_json_schemas_match_the_models():
     """Is the JSON Schema under scenarios/schema (and protocols/schema) generated from the current models?"""
     assert check_schemas() == [], "run: python -m sim schema"
+
+
+def test_choice_parts_reads_every_kind_of_stored_choice():
+    """Are the option ids of a stored choice read by the decision's kind (reflection text names none)?"""
+    from sim.scenario import choice_parts
+
+    assert choice_parts("keuze", "melden") == ["melden"]
+    assert choice_parts("meerkeuze", "zorg+protocol") == ["zorg", "protocol"]
+    assert choice_parts("volgorde", "b>a>c") == ["b", "a", "c"]
+    assert choice_parts("reflectie", "Ik zou eerst + dan > dat") == []

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from sim.engine import Choice, ChoiceError, Engine, RunState, play
 from sim.report import KIND_ORDER, KIND_TITLES
-from sim.scenario import Scenario
+from sim.scenario import Scenario, choice_parts
 from sim.scoring import Report
 from sim.ui.common import CSS, esc, fmt_at, fmt_num, md, md_inline, sentence
 
@@ -62,29 +62,18 @@ def first_divergence(scenario: Scenario, mine: RunState, ref: RunState | None) -
     return None
 
 
-def option_label(scenario: Scenario, node_id: str, option_id: str) -> str:
-    """The label of an option (its id when the scenario no longer has it)."""
-    node = scenario.nodes.get(node_id)
-    if node is not None:
-        for opt in node.options:
-            if opt.id == option_id:
-                return opt.label
-    return option_id
-
-
 def choice_html(scenario: Scenario, choice: Choice) -> str:
     """What was chosen at a decision point, in words."""
     node = scenario.nodes.get(choice.node)
     kind = node.kind if node else "keuze"
     if kind == "reflectie":
         return "<em>Reflectie (niet beoordeeld)</em>"
+    items = [md_inline(scenario.option_label(choice.node, o)) for o in choice_parts(kind, choice.choice)]
     if kind == "meerkeuze":
-        items = [option_label(scenario, choice.node, o) for o in choice.choice.split("+") if o]
-        return "<ul>" + "".join(f"<li>{md_inline(i)}</li>" for i in items) + "</ul>"
+        return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
     if kind == "volgorde":
-        items = [option_label(scenario, choice.node, o) for o in choice.choice.split(">") if o]
-        return "<ol>" + "".join(f"<li>{md_inline(i)}</li>" for i in items) + "</ol>"
-    return md_inline(option_label(scenario, choice.node, choice.choice))
+        return "<ol>" + "".join(f"<li>{i}</li>" for i in items) + "</ol>"
+    return "".join(items)
 
 
 def node_title(scenario: Scenario, node_id: str) -> str:

@@ -27,7 +27,7 @@ from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
 from sim.engine import ChoiceError, Engine, RunState
 from sim.runs import Mode, SavedRun
-from sim.scenario import Node, Option, Scenario, load_scenario
+from sim.scenario import Node, Option, Scenario, choice_parts, load_scenario
 from sim.store import Store, StoreError
 from sim.ui.catalogue import Card, load_catalogue
 from sim.ui.common import (
@@ -51,7 +51,6 @@ from sim.ui.debrief import (
     SCHOOLTYPES,
     debrief_body,
     download_link,
-    option_label,
     standalone_html,
 )
 
@@ -144,9 +143,7 @@ def choice_summary(scenario: Scenario, node: Node | None, choice: str) -> str:
         return esc(choice)
     if node.kind == "reflectie":
         return "<em>reflectie geschreven</em>"
-    sep = {"meerkeuze": "+", "volgorde": ">"}.get(node.kind)
-    ids = choice.split(sep) if sep else [choice]
-    labels = [md_inline(option_label(scenario, node.id, i)) for i in ids if i]
+    labels = [md_inline(scenario.option_label(node.id, i)) for i in choice_parts(node.kind, choice)]
     if node.kind == "volgorde":
         return " → ".join(labels)
     return " · ".join(labels)
