@@ -15,6 +15,7 @@ The PDF is made with reportlab (pure Python, its bundled DejaVu-like Vera fonts)
 from __future__ import annotations
 
 import html
+import io
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -475,8 +476,8 @@ def _p(text: Any) -> str:
     return html.escape(str(text or "").translate(_SUBSTITUTES), quote=False)
 
 
-def review_pdf(review: Review, path: str | Path) -> Path:
-    """Write the review as a PDF (A4) and return its path."""
+def review_pdf(review: Review) -> bytes:
+    """The review as a PDF (A4)."""
     from reportlab.lib import colors
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
@@ -561,10 +562,9 @@ def review_pdf(review: Review, path: str | Path) -> Path:
     for src, title in r.sources:
         story.append(Paragraph(_p(src + (f" – {title}" if title else "")), small))
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    out = io.BytesIO()
     doc = SimpleDocTemplate(
-        str(path),
+        out,
         pagesize=A4,
         leftMargin=18 * mm,
         rightMargin=18 * mm,
@@ -575,14 +575,20 @@ def review_pdf(review: Review, path: str | Path) -> Path:
         lang="nl",
     )
     doc.build(story)
-    return path
+    return out.getvalue()
 
 
-def export_review(review: Review, folder: str | Path) -> tuple[Path, Path]:
-    """Write ``nabespreking-<code>.html`` and ``.pdf`` to ``folder``; return both paths."""
+def export_review(
+    review: Review, folder: str | Path, html_text: str | None = None, pdf: bytes | None = None
+) -> tuple[Path, Path]:
+    """Write ``nabespreking-<code>.html`` and ``.pdf`` to ``folder``; return both paths.
+
+    ``html_text`` and ``pdf`` are the review's documents when the caller has made them already.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     html_path = folder / f"nabespreking-{review.code}.html"
-    html_path.write_text(review_html(review), encoding="utf-8")
-    pdf_path = review_pdf(review, folder / f"nabespreking-{review.code}.pdf")
+    html_path.write_text(html_text if html_text is not None else review_html(review), encoding="utf-8")
+    pdf_path = folder / f"nabespreking-{review.code}.pdf"
+    pdf_path.write_bytes(pdf if pdf is not None else review_pdf(review))
     return html_path, pdf_path

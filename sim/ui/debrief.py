@@ -263,8 +263,11 @@ def debrief_body(scenario: Scenario, state: RunState, report: Report, mode: str 
     )
 
 
-def standalone_html(scenario: Scenario, state: RunState, report: Report, mode: str = "oefenen") -> str:
-    """The debrief as a complete HTML document to save and keep (no scripts, no outside resources)."""
+def standalone_html(scenario: Scenario, report: Report, body: str) -> str:
+    """The debrief (``body``, from :func:`debrief_body`) as a complete HTML document to save and keep.
+
+    No scripts, no outside resources.
+    """
     stamp = datetime.now().strftime("%d-%m-%Y %H:%M")
     return (
         '<!DOCTYPE html>\n<html lang="nl"><head><meta charset="utf-8">'
@@ -274,15 +277,18 @@ def standalone_html(scenario: Scenario, state: RunState, report: Report, mode: s
         '<body><main class="sim-app">'
         f"<h1>Nabespreking sextingtraining</h1><p>Opgeslagen op {esc(stamp)}. "
         f"Protocol: {esc(scenario.protocol.data.title)} (versie {esc(report.protocol_version)}).</p>"
-        f"{debrief_body(scenario, state, report, mode)}"
+        f"{body}"
         "</main></body></html>\n"
     )
 
 
-def download_link(document: str, filename: str, text: str = "Nabespreking opslaan als HTML-bestand") -> str:
-    """A link that saves ``document`` as a file (a ``data:`` URI; nothing is stored on the server)."""
-    payload = base64.b64encode(document.encode("utf-8")).decode("ascii")
-    return (
-        f'<a class="sim-download" download="{esc(filename)}" '
-        f'href="data:text/html;charset=utf-8;base64,{payload}">{esc(text)}</a>'
-    )
+def download_link(
+    document: str | bytes,
+    filename: str,
+    text: str = "Nabespreking opslaan als HTML-bestand",
+    mime: str = "text/html;charset=utf-8",
+) -> str:
+    """A link that saves ``document`` (text as UTF-8) as a file; a ``data:`` URI, nothing is stored on the server."""
+    data = document.encode("utf-8") if isinstance(document, str) else document
+    payload = base64.b64encode(data).decode("ascii")
+    return f'<a class="sim-download" download="{esc(filename)}" href="data:{mime};base64,{payload}">{esc(text)}</a>'

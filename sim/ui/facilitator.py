@@ -15,7 +15,6 @@ extension that comes with plotly), each with the same numbers as a table beside 
 from __future__ import annotations
 
 import asyncio
-import base64
 import hashlib
 import json
 import logging
@@ -30,6 +29,7 @@ import ipywidgets as W
 from sim.dashboard import NodeStat, ScenarioView, SessionDashboard, SessionView
 from sim.store import Store, StoreError, normalise_code
 from sim.ui.common import CSS, AppPlumbing, esc, fmt_num, guarded, message_html
+from sim.ui.debrief import download_link
 
 log = logging.getLogger("sim.ui")
 
@@ -340,11 +340,6 @@ def show_figure(out: W.Output, figure: dict[str, Any], text: str) -> None:
         display({"application/vnd.plotly.v1+json": figure, "text/plain": text}, raw=True)
 
 
-def _file_link(data: bytes, filename: str, mime: str, text: str) -> str:
-    payload = base64.b64encode(data).decode("ascii")
-    return f'<a class="sim-download" download="{esc(filename)}" href="data:{mime};base64,{payload}">{esc(text)}</a>'
-
-
 # --- the app -------------------------------------------------------------------------------------
 
 
@@ -643,22 +638,15 @@ class FacilitatorApp(AppPlumbing, W.VBox):
 
     def make_report(self) -> tuple[str, bytes]:
         """The after-action review of the session now: (HTML text, PDF bytes)."""
-        import tempfile
-
-        from sim.aar import build_review, review_html, review_pdf
+        from sim.aar import build_review, export_review, review_html, review_pdf
 
         view = self.refresh() or self.view
         if view is None or self.dashboard is None:
             raise StoreError("no session")
         review = build_review(view, self.dashboard.scenario, notes=self.notes.value)
-        doc = review_html(review)
-        with tempfile.TemporaryDirectory() as tmp:
-            pdf = review_pdf(review, Path(tmp) / "verslag.pdf").read_bytes()
+        doc, pdf = review_html(review), review_pdf(review)
         if self.export_dir is not None:
-            self.export_dir.mkdir(parents=True, exist_ok=True)
-            (self.export_dir / f"nabespreking-{review.code}.html").write_text(doc, encoding="utf-8")
-            (self.export_dir / f"nabespreking-{review.code}.pdf").write_bytes(pdf)
-        self._review_fragment = doc
+            export_review(review, self.export_dir, doc, pdf)
         return doc, pdf
 
     def _on_report(self, _btn: Any = None) -> None:
@@ -670,9 +658,9 @@ class FacilitatorApp(AppPlumbing, W.VBox):
         stamp = datetime.now().strftime("%Y%m%d-%H%M")
         self.report_links.value = (
             "<p>"
-            + _file_link(doc.encode("utf-8"), f"nabespreking-{code}-{stamp}.html", "text/html", "Verslag als HTML")
+            + download_link(doc, f"nabespreking-{code}-{stamp}.html", "Verslag als HTML")
             + " "
-            + _file_link(pdf, f"nabespreking-{code}-{stamp}.pdf", "application/pdf", "Verslag als PDF")
+            + download_link(pdf, f"nabespreking-{code}-{stamp}.pdf", "Verslag als PDF", "application/pdf")
             + "</p>"
         )
         body = doc.split("<body>", 1)[-1].rsplit("</body>", 1)[0]

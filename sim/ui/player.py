@@ -867,8 +867,9 @@ class TrainerApp(AppPlumbing, W.VBox):
         assert run is not None
         scenario = run.engine.scenario
         report = run.report()
-        self.debrief_html.value = debrief_body(scenario, run.state, report, run.mode)
-        doc = standalone_html(scenario, run.state, report, run.mode)
+        body = debrief_body(scenario, run.state, report, run.mode)
+        self.debrief_html.value = body
+        doc = standalone_html(scenario, report, body)
         self.download_html.value = "<p>" + download_link(doc, f"nabespreking-{scenario.id}.html") + "</p>"
         self._show(
             "debrief",

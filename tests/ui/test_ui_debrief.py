@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sim.engine import Engine, play
-from sim.ui.debrief import first_divergence, phase_chart, reference_run, standalone_html
+from sim.ui.debrief import debrief_body, first_divergence, phase_chart, reference_run, standalone_html
 
 
 def test_reference_run_and_divergence(scenario):
@@ -34,7 +34,8 @@ def test_standalone_file(scenario):
     """Is the saved debrief a complete Dutch HTML document without scripts or outside resources?"""
     engine = Engine(scenario)
     state = play(engine, scenario.data.reference)
-    doc = standalone_html(scenario, state, engine.report(state), "toets")
+    report = engine.report(state)
+    doc = standalone_html(scenario, report, debrief_body(scenario, state, report, "toets"))
     assert doc.startswith("<!DOCTYPE html>") and '<html lang="nl">' in doc
     assert "<script" not in doc and "http://" not in doc.replace("http-equiv", "")
     assert "Modus: Studiedag/toets" in doc

@@ -12,7 +12,7 @@ from sim.errors import InputErrors
 from sim.runs import scenario_dir
 from sim.scenario import load_scenario
 from sim.ui.common import esc, md, md_inline
-from sim.ui.debrief import standalone_html
+from sim.ui.debrief import debrief_body, standalone_html
 from sim.ui.player import build_trainer
 
 SCRIPT = "<script>window.__pwned = 1</script>"
@@ -107,7 +107,8 @@ def test_script_in_scenario_is_shown_as_text(tmp_path, store, choose):
     assert app.screen_name == "debrief"
     assert "Mijn reflectie &lt;script&gt;" in app.debrief_html.value
     assert "Afgerond &lt;script&gt;" in app.debrief_html.value
-    doc = standalone_html(app.run.engine.scenario, app.run.state, app.run.report(), "oefenen")
+    scenario, report = app.run.engine.scenario, app.run.report()
+    doc = standalone_html(scenario, report, debrief_body(scenario, app.run.state, report, "oefenen"))
     assert_inert(doc)
     assert "Content-Security-Policy" in doc
 
