@@ -28,11 +28,7 @@ from typing import Any
 from sim.scenario import Scenario, choice_parts
 from sim.store import Store, StoreError, normalise_code
 
-KIND_LABELS = {
-    "missing": "gemist",
-    "late": "te laat",
-    "order": "in de verkeerde volgorde",
-}
+ISSUE_KINDS = ("missing", "late", "order")  # how a protocol step can go wrong in a run
 OTHER = "andere"  # Sankey bucket for rare combinations at a multi-choice or ordering decision point
 BUSY = "(nog bezig)"
 MAX_COMBOS = 3  # combinations per multi-choice/ordering node shown separately in the Sankey
@@ -525,7 +521,7 @@ class SessionDashboard:
         applicable: Counter[str] = Counter()
         unit_applicable: Counter[str] = Counter()
         unit_ok: Counter[str] = Counter()
-        kinds: dict[str, Counter[str]] = {k: Counter() for k in KIND_LABELS}
+        kinds: dict[str, Counter[str]] = {k: Counter() for k in ISSUE_KINDS}
         issues: Counter[str] = Counter()
         after: dict[str, Counter[str]] = defaultdict(Counter)
         harmful: Counter[str] = Counter()

@@ -12,7 +12,6 @@ import json
 import random
 import secrets
 import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from sim.engine import Engine, RunState
@@ -158,8 +157,3 @@ def bulk_runs(
             conn.executemany(insert_sql("decisions", DECISION_COLUMNS), dec_rows)
         total += len(dec_rows)
     return total
-
-
-def scenario_ids(scenarios: Sequence[Scenario]) -> list[str]:
-    """Ids of scenarios, in order."""
-    return [s.id for s in scenarios]

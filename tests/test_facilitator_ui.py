@@ -127,6 +127,10 @@ def test_new_session_and_closing(app_store):
     assert store.session(code)["title"] == "Middag" and code in app.new_status.value
     app.close_button.click()
     assert store.session(code)["closed"] and "gesloten" in app.summary.value
+    assert app.close_button.description == "Sessie weer openen voor nieuwe deelnemers"
+    # a session that is closed already offers to open it again when the dashboard opens on it
+    again = build_facilitator(store, code, autostart=False)
+    assert again.close_button.description == "Sessie weer openen voor nieuwe deelnemers"
     app.new_scenarios.value = ()
     app.new_button.click()
     assert "Kies ten minste" in app.new_status.value

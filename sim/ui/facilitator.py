@@ -19,7 +19,6 @@ import hashlib
 import json
 import logging
 import os
-from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -572,6 +571,9 @@ class FacilitatorApp(AppPlumbing, W.VBox):
         if signature == self._signature and not force:
             return
         self._signature = signature
+        self.close_button.description = (
+            "Sessie weer openen voor nieuwe deelnemers" if view.closed else "Sessie sluiten voor nieuwe deelnemers"
+        )
         sv = view.scenario(self.scenario_select.value) if self.scenario_select.value else None
         self.people_view.value = people_html(view)
         if sv is None:
@@ -622,9 +624,6 @@ class FacilitatorApp(AppPlumbing, W.VBox):
             return
         closing = not self.view.closed
         self.store.close_session(self.view.code, closed=closing)
-        self.close_button.description = (
-            "Sessie weer openen voor nieuwe deelnemers" if closing else "Sessie sluiten voor nieuwe deelnemers"
-        )
         self.refresh()
 
     def _on_new_session(self, _btn: Any = None) -> None:
@@ -698,8 +697,3 @@ def build_facilitator(
     if export_dir is None and os.environ.get("SIM_EXPORT_DIR"):
         export_dir = os.environ["SIM_EXPORT_DIR"]
     return FacilitatorApp(store, code, refresh_seconds, autostart, export_dir)
-
-
-def session_codes(store: Store) -> Sequence[str]:
-    """Codes of all sessions, newest first."""
-    return [s["code"] for s in reversed(store.list_sessions())]
