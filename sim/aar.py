@@ -24,23 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from sim.dashboard import SessionView, iter_prompts
-from sim.protocol import Protocol
+from sim.protocol import ROLE_NAMES, Protocol
 from sim.report import fmt_points
 from sim.scenario import Scenario
 
 STRENGTH_SHARE = 0.75  # a strength: at least this share of the finished runs did it right
 IMPROVE_SHARE = 0.25  # a point to improve: at least this share of the finished runs got it wrong
 MAX_POINTS = 8
-ROLE_TITLES = {
-    "docent": "docent",
-    "mentor": "mentor",
-    "teamleider": "teamleider",
-    "zorgcoordinator": "zorgcoördinator",
-    "vertrouwenspersoon": "vertrouwenspersoon",
-    "veiligheidscoordinator": "veiligheidscoördinator",
-    "schoolleider": "schoolleider",
-    "bestuur": "bestuur",
-}
 HEADINGS = {
     "intent": "1. Wat was de bedoeling?",
     "happened": "2. Wat is er gebeurd?",
@@ -103,7 +93,7 @@ def _roles(protocol: Protocol, step_id: str) -> str:
     step = protocol.steps.get(step_id)
     if step is None or not step.roles:
         return ""
-    names = [ROLE_TITLES.get(r, r) for r in step.roles]
+    names = [ROLE_NAMES.get(r, r).lower() for r in step.roles]
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " of " + names[-1]
 
 

@@ -25,16 +25,17 @@ DEFAULT_PROTOCOL = PROTOCOL_DIR / "stappenplan-sexting.yaml"
 PROFILE_DIR = PROTOCOL_DIR / "profiles"
 
 PHASES = ("analyseer", "reageer", "faciliteer", "activeer", "evalueer")
-ROLES = (
-    "docent",
-    "mentor",
-    "teamleider",
-    "zorgcoordinator",
-    "vertrouwenspersoon",
-    "veiligheidscoordinator",
-    "schoolleider",
-    "bestuur",
-)
+ROLE_NAMES = {  # each role's id and how the Dutch screens and reports name it
+    "docent": "Docent",
+    "mentor": "Mentor",
+    "teamleider": "Teamleider",
+    "zorgcoordinator": "Zorgcoördinator",
+    "vertrouwenspersoon": "Vertrouwenspersoon",
+    "veiligheidscoordinator": "Veiligheidscoördinator",
+    "schoolleider": "Schoolleider",
+    "bestuur": "Bestuur",
+}
+ROLES = tuple(ROLE_NAMES)
 Role = Literal[
     "docent",
     "mentor",

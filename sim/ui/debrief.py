@@ -17,13 +17,6 @@ from sim.scoring import Report
 from sim.ui.common import CSS, esc, fmt_at, fmt_num, md, md_inline, sentence
 
 SCHOOLTYPES = {"po": "Primair onderwijs", "vo": "Voortgezet onderwijs", "mbo": "Mbo"}
-ROLES = {
-    "docent": "Docent",
-    "mentor": "Mentor",
-    "teamleider": "Teamleider",
-    "zorgcoordinator": "Zorgcoördinator",
-    "schoolleider": "Schoolleider",
-}
 DIFFICULTY = {1: "Basis", 2: "Gevorderd", 3: "Complex"}
 FLAGS = {"groen": "Groene vlag", "geel": "Gele vlag", "rood": "Rode vlag", "zwart": "Zwarte vlag"}
 MODES = {"oefenen": "Oefenen", "toets": "Studiedag/toets"}

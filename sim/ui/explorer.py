@@ -12,21 +12,11 @@ from typing import Any
 
 import ipywidgets as W
 
-from sim.protocol import Protocol, Step, available_profiles, load_protocol
+from sim.protocol import ROLE_NAMES, Protocol, Step, available_profiles, load_protocol
 from sim.ui.common import CSS, esc, fmt_num, guarded, message_html
 
 log = logging.getLogger("sim.ui")
 
-ROLE_NAMES = {
-    "docent": "Docent",
-    "mentor": "Mentor",
-    "teamleider": "Teamleider",
-    "zorgcoordinator": "Zorgcoördinator",
-    "vertrouwenspersoon": "Vertrouwenspersoon",
-    "veiligheidscoordinator": "Veiligheidscoördinator",
-    "schoolleider": "Schoolleider",
-    "bestuur": "Bestuur",
-}
 KIND_NAMES = {"stap": "Stap", "schadelijk": "Nooit doen", "preventie": "Preventie"}
 DESC = {"description_width": "initial"}
 

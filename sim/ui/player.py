@@ -26,6 +26,7 @@ from ipywidgets.widgets.widget_description import DescriptionStyle
 from ipywidgets.widgets.widget_string import HTMLStyle, TextStyle
 
 from sim.engine import ChoiceError, Engine, RunState
+from sim.protocol import ROLE_NAMES
 from sim.runs import Mode, SavedRun
 from sim.scenario import Node, Option, Scenario, choice_parts, load_scenario
 from sim.store import Store, StoreError
@@ -47,7 +48,6 @@ from sim.ui.debrief import (
     DIFFICULTY,
     FLAGS,
     MODES,
-    ROLES,
     SCHOOLTYPES,
     debrief_body,
     download_link,
@@ -126,7 +126,7 @@ def card_html(d: Card) -> str:
     """The scenario card: title, school type, role, minutes, difficulty, flag and summary."""
     tags = [
         SCHOOLTYPES.get(d.schooltype, d.schooltype),
-        f"Rol: {ROLES.get(d.role, d.role)}",
+        f"Rol: {ROLE_NAMES.get(d.role, d.role)}",
         f"± {d.minutes} minuten",
         f"Niveau: {DIFFICULTY.get(d.difficulty, d.difficulty)}",
     ]
@@ -303,7 +303,7 @@ class TrainerApp(AppPlumbing, W.VBox):
         present = {c.role for c in self.catalogue}
         self.filters = {
             "schooltype": choices([("Alle", "")] + [(v, k) for k, v in SCHOOLTYPES.items()], "Schooltype"),
-            "role": choices([("Alle", "")] + [(v, k) for k, v in ROLES.items() if k in present], "Rol"),
+            "role": choices([("Alle", "")] + [(v, k) for k, v in ROLE_NAMES.items() if k in present], "Rol"),
             "difficulty": choices([("Alle", "")] + [(v, str(k)) for k, v in DIFFICULTY.items()], "Niveau"),
             "flag": choices([("Alle", "")] + [(v, k) for k, v in FLAGS.items()], "Vlag"),
         }
